@@ -299,9 +299,11 @@ static int read_args(reader *r, tlsm_case_line *c)
         skip_space(r);
         if (c->n_args >= TLSM_JSON_MAX_ARGS)
             return read_fail(r, "too many \"args\" (at most 128)");
+        if (*r->p != '"')
+            return read_fail(r, "\"args\" must be an array of strings");
         char *arg = read_string(r);
         if (arg == NULL)
-            return read_fail(r, "\"args\" must be an array of strings");
+            return -1;
         c->args[c->n_args++] = arg;
         skip_space(r);
         if (*r->p == ',') {
@@ -350,8 +352,11 @@ static int read_member(reader *r, tlsm_case_line *c)
             rc = *r->p == '[' ? read_args(r, c) : read_fail(r, "\"args\" must be an array");
         } else if (strcmp(key, "id") == 0) {
             free(c->id);
-            c->id = read_string(r);
-            rc = c->id ? 0 : read_fail(r, "\"id\" must be a string");
+            c->id = NULL;
+            if (*r->p != '"')
+                rc = read_fail(r, "\"id\" must be a string");
+            else
+                rc = (c->id = read_string(r)) != NULL ? 0 : -1;
         } else if (*r->p == '[' || *r->p == '{') {
             rc = read_fail(r, "nested values are only allowed in \"args\"");
         } else {
