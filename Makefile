@@ -2,6 +2,7 @@
 #   make          build bin/tlsm-{client,server}-{openssl,gnutls}
 #   make test     C units, harness tests and the case matrix; units + a matrix sample under ASan+UBSan
 #   make run      the full default matrix against the reference implementations, with reports
+#   make fuzz     libFuzzer over the URL grammar, the --batch reader and option parsing
 #   make clean
 
 PYTHON ?= /usr/bin/python3
@@ -40,7 +41,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Ensure the Debian packages exist before anything needs them (no-op when all are installed).
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test test-units test-san test-py run bench clean
+.PHONY: all deps test test-units test-san test-py run bench fuzz clean
 all: $(PROGRAMS)
 
 deps: $(DEPS_STAMP)
@@ -87,6 +88,25 @@ test: all test-units test-py test-san
 
 run: all
 	$(PYTHON) -m harness run
+
+# Fuzzing: each target runs FUZZ_SECONDS on a scratch corpus seeded from tests/fuzz/corpus/<target>.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
+               -D_DEFAULT_SOURCE -Ilib
+
+build/fuzz/%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(CORE_HDR)
+	@bash ci/deps.sh fuzz
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus-$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    build/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
+	done
 
 clean:
 	rm -rf build build-san bin bin-san out

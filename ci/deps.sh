@@ -11,6 +11,11 @@ packages=(
   python3 python3-pytest python3-pytest-xdist  # the orchestrator (Debian's /usr/bin/python3)
 )
 
+# `ci/deps.sh fuzz` adds what `make fuzz` needs (clang and its libFuzzer runtime).
+if [[ "${1:-}" == "fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
