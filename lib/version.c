@@ -21,6 +21,8 @@ int tlsm_version_parse(const char *text)
         {"1.0", TLSM_VER_TLS1_0}, {"1", TLSM_VER_TLS1_0}, {"1.1", TLSM_VER_TLS1_1},
         {"1.2", TLSM_VER_TLS1_2}, {"1.3", TLSM_VER_TLS1_3},
     };
+    if (text == NULL)
+        return -1;
     const char *rest = text;
     int is_ssl = 0;
     if (strncasecmp(rest, "tls", 3) == 0) {
