@@ -71,7 +71,7 @@ $(foreach l,$(LIBS),$(eval $(call LIB_RULES,$(l))))
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) -lpthread
 
 test-units: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do $$t; done

@@ -1,6 +1,8 @@
 /* The reference client (DESIGN §6): tlsm-client-<lib> URL [--port N] [-o name=value …] [--send TEXT]
- * [--resolve host:addr …] [--timeout MS] [--parse-only] [--no-close-notify] [--proto echo]
+ * [--resolve host:addr …] [--timeout MS] [--parse-only] [--no-close-notify]
+ * [--proto echo|smtp|imap|pop3] [--starttls | --starttls-opportunistic]
  * or --batch: one JSON case per stdin line, one record per stdout line. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include "backend.h"
 #include "json.h"
+#include "mail.h"
 #include "net.h"
 #include "options.h"
 #include "proto.h"
@@ -30,6 +33,8 @@ typedef struct client_case {
     long timeout_ms;
     int parse_only;
     int no_close_notify;
+    tlsm_proto proto;
+    tlsm_starttls_policy starttls; /* NONE: TLS from the first byte (or plain) */
 } client_case;
 
 static void usage(FILE *f)
@@ -37,12 +42,16 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: tlsm-client-%s URL [--port N] [-o name=value]... [--send TEXT]\n"
             "                     [--resolve host:addr]... [--timeout MS] [--parse-only]\n"
-            "                     [--no-close-notify] [--proto echo]\n"
+            "                     [--no-close-notify] [--proto echo|smtp|imap|pop3]\n"
+            "                     [--starttls | --starttls-opportunistic]\n"
             "       tlsm-client-%s --batch   (one JSON case per stdin line:\n"
             "                     {\"id\": \"...\", \"args\": [\"URL\", \"-o\", \"name=value\", ...]})\n"
             "URL: [transport://]host[:port]; transports tcp udp ssl tls sslv2 sslv3 tlsv1.0-tlsv1.3\n"
             "Prints one JSON result record. Exit: 0 connected as asked, 1 classified failure,\n"
             "2 usage, 3 unsupported by this implementation.\n"
+            "--starttls: connect in plaintext, upgrade with the protocol's STARTTLS (the URL's\n"
+            "transport gives the TLS policy; tcp:// means any version) and refuse to go on when\n"
+            "it is not offered; --starttls-opportunistic goes on in plaintext instead.\n"
             "Context options (-o):\n",
             tlsm_selected_backend->name, tlsm_selected_backend->name);
     tlsm_options_print_help(TLSM_CLIENT, f);
@@ -96,9 +105,15 @@ static int parse_args(int argc, char **argv, client_case *c, tlsm_error *e)
                                  "--timeout \"%s\" is not a number of milliseconds (1-3600000)",
                                  value);
         } else if (strcmp(a, "--proto") == 0) {
-            if (strcmp(value, "echo") != 0)
+            int proto = tlsm_proto_parse(value);
+            if (proto < 0)
                 return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
-                                 "--proto \"%s\" is not supported by this client (echo)", value);
+                                 "--proto \"%s\" is not one of echo, smtp, imap, pop3", value);
+            c->proto = (tlsm_proto)proto;
+        } else if (strcmp(a, "--starttls") == 0) {
+            c->starttls = TLSM_STARTTLS_OFFER;
+        } else if (strcmp(a, "--starttls-opportunistic") == 0) {
+            c->starttls = TLSM_STARTTLS_OPPORTUNISTIC;
         } else if (strcmp(a, "--parse-only") == 0) {
             c->parse_only = 1;
         } else if (strcmp(a, "--no-close-notify") == 0) {
@@ -115,6 +130,9 @@ static int parse_args(int argc, char **argv, client_case *c, tlsm_error *e)
     }
     if (c->url_text == NULL)
         return USAGE_ERROR(e, "no URL given");
+    if (c->starttls != TLSM_STARTTLS_NONE && c->proto == TLSM_PROTO_ECHO)
+        return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
+                         "--starttls needs --proto smtp, imap or pop3");
     return ARGS_OK;
 }
 
@@ -148,13 +166,33 @@ static int tls_start(tlsm_stream *s, tlsm_ctx *ctx, const client_case *c, const 
     return be->handshake(s->tls, s->deadline_ms, e);
 }
 
-static int echo_exchange(tlsm_stream *s, const client_case *c, int is_udp, tlsm_error *e)
+/* What the STARTTLS upgrade needs to start TLS the same way as implicit TLS does. */
+typedef struct upgrade_arg {
+    tlsm_ctx *ctx;
+    const client_case *c;
+    const tlsm_url *u;
+} upgrade_arg;
+
+static int upgrade_to_tls(void *arg, tlsm_stream *s, tlsm_error *e)
 {
+    const upgrade_arg *a = arg;
+    return tls_start(s, a->ctx, a->c, a->u, e);
+}
+
+/* The application exchange: echo (--send), or a mail dialog with or without STARTTLS. */
+static int converse(tlsm_stream *s, const client_case *c, const tlsm_url *u, tlsm_ctx *ctx,
+                    tlsm_record *r)
+{
+    if (c->proto != TLSM_PROTO_ECHO) {
+        upgrade_arg arg = {ctx, c, u};
+        tlsm_mail_config cfg = {c->proto, c->starttls, upgrade_to_tls, &arg};
+        return tlsm_mail_client(s, &cfg, &r->mail, &r->err);
+    }
     if (c->send == NULL)
         return 0;
-    if (is_udp)
-        return tlsm_echo_datagram(s, c->send, strlen(c->send), e);
-    return tlsm_echo_client(s, c->send, strlen(c->send), e);
+    if (u->transport == TLSM_TR_UDP)
+        return tlsm_echo_datagram(s, c->send, strlen(c->send), &r->err);
+    return tlsm_echo_client(s, c->send, strlen(c->send), &r->err);
 }
 
 /* Ends the connection the way a careful client does: close_notify, then wait for the peer's. */
@@ -199,10 +237,10 @@ static void run_connection(const client_case *c, const tlsm_url *u, tlsm_ctx *ct
     tlsm_stream s;
     tlsm_stream_init(&s, fd, be, deadline);
     int ok = 1;
-    if (ctx != NULL)
+    if (ctx != NULL && c->starttls == TLSM_STARTTLS_NONE)
         ok = tls_start(&s, ctx, c, u, &r->err) == 0;
     if (ok)
-        ok = echo_exchange(&s, c, u->transport == TLSM_TR_UDP, &r->err) == 0;
+        converse(&s, c, u, ctx, r);
     finish(&s, c, r);
     describe(&s, r);
     if (s.tls)
@@ -219,7 +257,15 @@ static void run_case(const client_case *c, tlsm_record *r)
         return;
     tlsm_url_format(&u, r->url, sizeof r->url);
     r->transport = tlsm_transport_name(u.transport);
-    r->tls = tlsm_transport_is_tls(u.transport);
+    r->proto = c->proto;
+    r->starttls = c->starttls != TLSM_STARTTLS_NONE;
+    /* With STARTTLS, tcp:// upgrades to any version; tls/tlsvX.Y:// give the policy. */
+    r->tls = tlsm_transport_is_tls(u.transport) || r->starttls;
+    if (u.transport == TLSM_TR_UDP && c->proto != TLSM_PROTO_ECHO) {
+        tlsm_fail(&r->err, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
+                  "--proto %s runs over a stream, not udp://", tlsm_proto_name(c->proto));
+        return;
+    }
     tlsm_ctx *ctx = NULL;
     if (r->tls) {
         ctx = be->ctx_new(TLSM_CLIENT, &c->opts, tlsm_transport_pinned_version(u.transport),
@@ -329,6 +375,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    signal(SIGPIPE, SIG_IGN); /* a peer that resets must give io.reset, not kill the client */
     tlsm_error init_err;
     tlsm_error_clear(&init_err);
     if (be->global_init(&init_err) < 0) {

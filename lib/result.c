@@ -19,6 +19,8 @@ void tlsm_record_init(tlsm_record *r, const char *side, const char *impl, const 
     snprintf(r->impl, sizeof r->impl, "%s", impl);
     r->lib_version = lib_version;
     r->close_notify = -1;
+    r->proto = TLSM_PROTO_ECHO;
+    tlsm_mail_outcome_init(&r->mail);
     tlsm_error_clear(&r->err);
 }
 
@@ -84,6 +86,31 @@ static void put_close_notify(tlsm_jw *w, int close_notify)
         tlsm_jw_bool(w, close_notify);
 }
 
+static void put_starttls(tlsm_jw *w, const tlsm_record *r)
+{
+    tlsm_jw_key(w, "proto");
+    tlsm_jw_string(w, tlsm_proto_name(r->proto));
+    tlsm_jw_key(w, "starttls");
+    if (!r->starttls) {
+        tlsm_jw_null(w);
+        return;
+    }
+    tlsm_jw_begin_object(w);
+    tlsm_jw_key(w, "offered");
+    if (r->mail.offered < 0)
+        tlsm_jw_null(w);
+    else
+        tlsm_jw_bool(w, r->mail.offered);
+    tlsm_jw_key(w, "upgraded");
+    tlsm_jw_bool(w, r->mail.upgraded);
+    tlsm_jw_key(w, "discarded");
+    if (r->mail.discarded < 0)
+        tlsm_jw_null(w);
+    else
+        tlsm_jw_int(w, r->mail.discarded);
+    tlsm_jw_end_object(w);
+}
+
 static void put_port(tlsm_jw *w, const char *key, int port)
 {
     tlsm_jw_key(w, key);
@@ -116,6 +143,7 @@ void tlsm_record_write(const tlsm_record *r, FILE *out)
     put_peer(&w, r);
     put_transcript(&w, r);
     put_close_notify(&w, r->close_notify);
+    put_starttls(&w, r);
     put_port(&w, "local_port", r->local_port);
     put_port(&w, "peer_port", r->peer_port);
     tlsm_jw_key(&w, "ms");

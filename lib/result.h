@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "errors.h"
+#include "mail.h"
 #include "transcript.h"
 
 typedef struct tlsm_record {
@@ -21,6 +22,9 @@ typedef struct tlsm_record {
     tlsm_session_info session;
     tlsm_transcript transcript;
     int close_notify;        /* -1 n/a, 0 the connection ended without the peer's, 1 received */
+    tlsm_proto proto;
+    int starttls;            /* a STARTTLS dialog was asked for: the "starttls" object applies */
+    tlsm_mail_outcome mail;
     int local_port, peer_port;
     double ms;
 } tlsm_record;

@@ -1,6 +1,7 @@
 /* The reference server (DESIGN §6, docs/server.md):
- *   tlsm-server-<lib> --listen URL [--proto echo] [-o name=value …] [--timeout MS]
- *                     [--max-conns N] [--no-close-notify] [--no-stdin]
+ *   tlsm-server-<lib> --listen URL [--proto echo|smtp|imap|pop3] [--starttls | --starttls-refuse]
+ *                     [-o name=value …] [--timeout MS] [--max-conns N] [--no-close-notify]
+ *                     [--no-stdin]
  * Binds, prints "READY <transport>://<host>:<port>", then writes one JSON record per connection
  * (per datagram for udp) until SIGTERM/SIGINT or until stdin is closed.
  *
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "mail.h"
 #include "net.h"
 #include "options.h"
 #include "proto.h"
@@ -40,6 +42,8 @@ typedef struct server {
     long max_conns;
     int no_close_notify;
     int watch_stdin;
+    tlsm_proto proto;
+    tlsm_starttls_policy starttls; /* NONE: implicit TLS (tls:// URLs) or plain */
     char impl[64];
     int listen_fd;
     pthread_mutex_t lock;
@@ -61,11 +65,15 @@ static void on_stop_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: tlsm-server-%s --listen URL [--proto echo] [-o name=value]... [--timeout MS]\n"
+            "usage: tlsm-server-%s --listen URL [--proto echo|smtp|imap|pop3]\n"
+            "                     [--starttls | --starttls-refuse] [-o name=value]... [--timeout MS]\n"
             "                     [--max-conns N] [--no-close-notify] [--no-stdin]\n"
             "URL: [transport://]host[:port], port 0 = any free port; default tcp://127.0.0.1:0\n"
             "Prints READY <transport>://<host>:<port>, then one JSON record per connection.\n"
             "Stops on SIGTERM/SIGINT or when stdin is closed (unless --no-stdin).\n"
+            "A mail protocol on tls:// is implicit TLS; --starttls starts in plaintext and offers\n"
+            "the upgrade (the URL's transport gives the TLS policy, tcp:// any version);\n"
+            "--starttls-refuse offers it and then refuses (SMTP 454, IMAP NO, POP3 -ERR).\n"
             "Context options (-o):\n",
             tlsm_selected_backend->name);
     tlsm_options_print_help(TLSM_SERVER, f);
@@ -102,10 +110,16 @@ static int parse_args(int argc, char **argv, server *sv, const char **listen, tl
         } else if (strcmp(a, "--listen") == 0) {
             *listen = value;
         } else if (strcmp(a, "--proto") == 0) {
-            if (strcmp(value, "echo") != 0)
+            int proto = tlsm_proto_parse(value);
+            if (proto < 0)
                 return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
-                                 "--proto \"%s\" is not supported by this server (echo)", value),
+                                 "--proto \"%s\" is not one of echo, smtp, imap, pop3", value),
                        EXIT_CLASSIFIED;
+            sv->proto = (tlsm_proto)proto;
+        } else if (strcmp(a, "--starttls") == 0) {
+            sv->starttls = TLSM_STARTTLS_OFFER;
+        } else if (strcmp(a, "--starttls-refuse") == 0) {
+            sv->starttls = TLSM_STARTTLS_REFUSE;
         } else if (strcmp(a, "--timeout") == 0) {
             if (parse_long(value, 1, 3600000, &sv->timeout_ms) < 0)
                 return USAGE_ERROR("--timeout \"%s\" is not a number of milliseconds", value);
@@ -122,6 +136,10 @@ static int parse_args(int argc, char **argv, server *sv, const char **listen, tl
         if (takes_value)
             i++;
     }
+    if (sv->starttls != TLSM_STARTTLS_NONE && sv->proto == TLSM_PROTO_ECHO)
+        return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
+                         "--starttls needs --proto smtp, imap or pop3"),
+               EXIT_CLASSIFIED;
     return 0;
 }
 
@@ -132,15 +150,49 @@ typedef struct connection {
     int fd;
 } connection;
 
-static void serve_tls_end(tlsm_stream *s, server *sv, tlsm_record *r, int echo_rc)
+static int start_tls(void *arg, tlsm_stream *s, tlsm_error *e)
 {
-    if (echo_rc == 0) {
-        r->close_notify = 1; /* read() returned 0: the peer's close_notify */
-        if (tlsm_stream_finish(s, sv->no_close_notify, &r->err) < 0)
-            r->err.stage = TLSM_STAGE_CLOSE;
-    } else if (r->err.cls == TLSM_E_IO_TRUNCATED && r->err.stage != TLSM_STAGE_HANDSHAKE) {
-        r->close_notify = 0;
+    const server *sv = arg;
+    const tlsm_backend *be = tlsm_selected_backend;
+    s->tls = be->conn_new(sv->ctx, s->fd, NULL, NULL, e);
+    if (s->tls == NULL)
+        return -1;
+    return be->handshake(s->tls, s->deadline_ms, e);
+}
+
+static int converse(server *sv, tlsm_stream *s, tlsm_record *r)
+{
+    if (sv->proto == TLSM_PROTO_ECHO)
+        return tlsm_echo_serve(s, &r->err);
+    tlsm_mail_config cfg = {sv->proto, sv->starttls, start_tls, sv};
+    return tlsm_mail_serve(s, &cfg, &r->mail, &r->err);
+}
+
+/* Ends the connection: our close_notify (or FIN), and on TLS the peer's close_notify noted. */
+static void finish(server *sv, tlsm_stream *s, tlsm_record *r, int converse_rc)
+{
+    if (converse_rc < 0) {
+        if (r->err.cls == TLSM_E_IO_TRUNCATED && r->err.stage != TLSM_STAGE_HANDSHAKE)
+            r->close_notify = 0;
+        return;
     }
+    int peer_ended_first = s->peer_closed;
+    if (tlsm_stream_finish(s, sv->no_close_notify, &r->err) < 0) {
+        r->err.stage = TLSM_STAGE_CLOSE;
+        return;
+    }
+    if (s->tls == NULL)
+        return;
+    if (peer_ended_first) {
+        r->close_notify = 1; /* read() returned 0: that was the peer's close_notify */
+        return;
+    }
+    tlsm_error wait_err;
+    tlsm_error_clear(&wait_err);
+    r->close_notify = tlsm_stream_await_peer_end(s, &wait_err);
+    if (!r->close_notify)
+        tlsm_fail(&r->err, wait_err.cls, TLSM_STAGE_CLOSE,
+                  "waiting for the client's close_notify: %s", wait_err.detail);
 }
 
 static void serve_stream(server *sv, int fd, tlsm_record *r)
@@ -148,17 +200,16 @@ static void serve_stream(server *sv, int fd, tlsm_record *r)
     const tlsm_backend *be = tlsm_selected_backend;
     tlsm_stream s;
     tlsm_stream_init(&s, fd, be, tlsm_now_ms() + sv->timeout_ms);
-    if (sv->ctx) {
-        s.tls = be->conn_new(sv->ctx, fd, NULL, NULL, &r->err);
-        if (s.tls == NULL)
-            return;
-        if (be->handshake(s.tls, s.deadline_ms, &r->err) == 0)
-            serve_tls_end(&s, sv, r, tlsm_echo_serve(&s, &r->err));
+    int rc = 0;
+    if (sv->ctx && sv->starttls == TLSM_STARTTLS_NONE)
+        rc = start_tls(sv, &s, &r->err);
+    if (rc == 0)
+        rc = converse(sv, &s, r);
+    finish(sv, &s, r, rc);
+    if (s.tls) {
         be->describe(s.tls, &r->session);
         r->transcript = *be->transcript(s.tls);
         be->conn_free(s.tls);
-    } else if (tlsm_echo_serve(&s, &r->err) == 0) {
-        tlsm_stream_finish(&s, 0, &r->err);
     }
 }
 
@@ -181,6 +232,8 @@ static void *connection_main(void *arg)
     snprintf(r.url, sizeof r.url, "%s", sv->url_text);
     r.transport = tlsm_transport_name(sv->url.transport);
     r.tls = sv->ctx != NULL;
+    r.proto = sv->proto;
+    r.starttls = sv->starttls != TLSM_STARTTLS_NONE;
     r.local_port = tlsm_local_port(c->fd);
     r.peer_port = tlsm_peer_port(c->fd);
     serve_stream(sv, c->fd, &r);
@@ -344,7 +397,10 @@ static int set_up(server *sv, const char *listen_text, tlsm_error *e)
     snprintf(sv->url_text, sizeof sv->url_text, "%s", listen_text);
     if (tlsm_url_parse(listen_text, -1, TLSM_URL_LISTEN, &sv->url, e) < 0)
         return -1;
-    if (tlsm_transport_is_tls(sv->url.transport)) {
+    if (sv->url.transport == TLSM_TR_UDP && sv->proto != TLSM_PROTO_ECHO)
+        return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
+                         "--proto %s runs over a stream, not udp://", tlsm_proto_name(sv->proto));
+    if (tlsm_transport_is_tls(sv->url.transport) || sv->starttls != TLSM_STARTTLS_NONE) {
         sv->ctx = be->ctx_new(TLSM_SERVER, &sv->opts,
                               tlsm_transport_pinned_version(sv->url.transport), e);
         if (sv->ctx == NULL)
