@@ -769,9 +769,9 @@ static int on_verify_chain(X509_STORE_CTX *store, void *arg)
             record_rejection(c, TLSM_E_TLS_CERT_FINGERPRINT_MISMATCH, what, 0, leaf);
             return 0;
         }
-        /* A match trumps the name check: the rule both backends share, after the comment in
-         * PHP's xp_ssl.c (whose code, unlike the comment, still checks the name). */
-        return 1;
+        /* A match does not excuse the name: PHP's xp_ssl.c says the fingerprint "trumps"
+         * name verification in a comment, but its code goes on to check the name, and tlsmatrix
+         * follows what PHP does. */
     }
     if (ctx->verify_peer_name && c->verify_name != NULL && c->verify_name[0] != '\0') {
         int is_ip = 0;
