@@ -26,11 +26,11 @@ enum { EXIT_CONNECTED = 0, EXIT_CLASSIFIED = 1, EXIT_USAGE = 2, EXIT_UNSUPPORTED
 
 typedef struct client_case {
     const char *url_text;
-    long port; /* -1: none given */
+    long long port; /* -1: none given */
     tlsm_options opts;
     tlsm_resolve_map resolve;
     const char *send;
-    long timeout_ms;
+    long long timeout_ms;
     int parse_only;
     int no_close_notify;
     tlsm_proto proto;
@@ -59,16 +59,6 @@ static void usage(FILE *f)
 
 /* ------------------------------------------------------------ arguments */
 
-static int parse_long(const char *text, long min, long max, long *out)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* What parse_args found: a command line that can't be read at all is a usage error (exit 2);
  * a readable one with a bad value is a classified failure with a record (exit 1). */
 enum { ARGS_OK = 0, ARGS_BAD_VALUE = -1, ARGS_USAGE = -2 };
@@ -91,7 +81,7 @@ static int parse_args(int argc, char **argv, client_case *c, tlsm_error *e)
             if (tlsm_options_set(&c->opts, TLSM_CLIENT, value, e) < 0)
                 return ARGS_BAD_VALUE;
         } else if (strcmp(a, "--port") == 0) {
-            if (parse_long(value, 0, 1L << 30, &c->port) < 0)
+            if (tlsm_parse_integer(value, 0, 1LL << 30, &c->port) < 0)
                 return tlsm_fail(e, TLSM_E_URL_BAD_PORT, TLSM_STAGE_PARSE,
                                  "--port \"%s\" is not a decimal port number", value);
         } else if (strcmp(a, "--send") == 0) {
@@ -100,7 +90,7 @@ static int parse_args(int argc, char **argv, client_case *c, tlsm_error *e)
             if (tlsm_resolve_map_add(&c->resolve, value, e) < 0)
                 return ARGS_BAD_VALUE;
         } else if (strcmp(a, "--timeout") == 0) {
-            if (parse_long(value, 1, 3600000, &c->timeout_ms) < 0)
+            if (tlsm_parse_integer(value, 1, 3600000, &c->timeout_ms) < 0)
                 return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
                                  "--timeout \"%s\" is not a number of milliseconds (1-3600000)",
                                  value);

@@ -118,9 +118,9 @@ static int parse_bool(const char *v, int *out)
     return -1;
 }
 
-static int parse_integer(const char *v, long long min, long long max, long long *out)
+int tlsm_parse_integer(const char *v, long long min, long long max, long long *out)
 {
-    if (*v == '\0' || *v == '+' || *v == ' ')
+    if (*v != '-' && (*v < '0' || *v > '9'))
         return -1;
     char *end;
     errno = 0;
@@ -143,7 +143,7 @@ static int apply_value(tlsm_options *o, const opt_spec *s, const char *v, tlsm_e
         *(int *)field = b;
         return 0;
     case OPT_INT:
-        if (parse_integer(v, s->min, s->max, &n) < 0) {
+        if (tlsm_parse_integer(v, s->min, s->max, &n) < 0) {
             char range[64];
             snprintf(range, sizeof range, "an integer from %ld to %ld", s->min, s->max);
             return bad_option(err, s->name, range, v);
@@ -151,7 +151,7 @@ static int apply_value(tlsm_options *o, const opt_spec *s, const char *v, tlsm_e
         *(int *)field = (int)n;
         return 0;
     case OPT_TIME:
-        if (parse_integer(v, 1, LLONG_MAX, &n) < 0)
+        if (tlsm_parse_integer(v, 1, LLONG_MAX, &n) < 0)
             return bad_option(err, s->name, "a UNIX time in seconds", v);
         *(long long *)field = n;
         return 0;

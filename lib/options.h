@@ -45,6 +45,10 @@ int tlsm_options_set(tlsm_options *o, tlsm_side side, const char *assignment, tl
 int tlsm_options_verify_peer(const tlsm_options *o, tlsm_side side);
 int tlsm_options_verify_peer_name(const tlsm_options *o, tlsm_side side);
 
+/* Strict decimal: digits with an optional '-', nothing else (no spaces, no '+', no overflow),
+ * within [min, max]. 0 or -1. Shared by option values and the programs' numeric flags. */
+int tlsm_parse_integer(const char *text, long long min, long long max, long long *out);
+
 /* One line per option, for --help: "name (type, default D): what it does". */
 void tlsm_options_print_help(tlsm_side side, void *file);
 

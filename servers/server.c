@@ -38,8 +38,8 @@ typedef struct server {
     char url_text[512];
     tlsm_options opts;
     tlsm_ctx *ctx; /* NULL for tcp/udp */
-    long timeout_ms;
-    long max_conns;
+    long long timeout_ms;
+    long long max_conns;
     int no_close_notify;
     int watch_stdin;
     tlsm_proto proto;
@@ -81,16 +81,6 @@ static void usage(FILE *f)
 
 /* ------------------------------------------------------------ arguments */
 
-static int parse_long(const char *text, long min, long max, long *out)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 #define USAGE_ERROR(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), EXIT_USAGE)
 
 /* 0, EXIT_USAGE (unreadable command line), or EXIT_CLASSIFIED with e set (bad option value). */
@@ -121,10 +111,10 @@ static int parse_args(int argc, char **argv, server *sv, const char **listen, tl
         } else if (strcmp(a, "--starttls-refuse") == 0) {
             sv->starttls = TLSM_STARTTLS_REFUSE;
         } else if (strcmp(a, "--timeout") == 0) {
-            if (parse_long(value, 1, 3600000, &sv->timeout_ms) < 0)
+            if (tlsm_parse_integer(value, 1, 3600000, &sv->timeout_ms) < 0)
                 return USAGE_ERROR("--timeout \"%s\" is not a number of milliseconds", value);
         } else if (strcmp(a, "--max-conns") == 0) {
-            if (parse_long(value, 1, 4096, &sv->max_conns) < 0)
+            if (tlsm_parse_integer(value, 1, 4096, &sv->max_conns) < 0)
                 return USAGE_ERROR("--max-conns \"%s\" is not a number from 1 to 4096", value);
         } else if (strcmp(a, "--no-close-notify") == 0) {
             sv->no_close_notify = 1;
