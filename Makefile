@@ -76,7 +76,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) tests/unit/unit.h
 test-units: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do $$t; done
 
-# The sanitized twin: C units and a sample of the matrix (cases marked `sanitizer = true`).
+# The sanitized twin: C units and a sample of the matrix (cases marked `sanitizer_sample = true`).
 test-san:
 	$(MAKE) SAN=1 all test-units
 	TLSM_BIN=$(CURDIR)/bin-san $(PYTHON) -m pytest -q -p no:cacheprovider -m sanitizer_sample tests cases

@@ -44,6 +44,7 @@ static void usage(FILE *f)
             "                     [--resolve host:addr]... [--timeout MS] [--parse-only]\n"
             "                     [--no-close-notify] [--proto echo|smtp|imap|pop3]\n"
             "                     [--starttls | --starttls-opportunistic]\n"
+            "       tlsm-client-%s --caps    (what this build can do, one JSON line)\n"
             "       tlsm-client-%s --batch   (one JSON case per stdin line:\n"
             "                     {\"id\": \"...\", \"args\": [\"URL\", \"-o\", \"name=value\", ...]})\n"
             "URL: [transport://]host[:port]; transports tcp udp ssl tls sslv2 sslv3 tlsv1.0-tlsv1.3\n"
@@ -53,7 +54,7 @@ static void usage(FILE *f)
             "transport gives the TLS policy; tcp:// means any version) and refuse to go on when\n"
             "it is not offered; --starttls-opportunistic goes on in plaintext instead.\n"
             "Context options (-o):\n",
-            tlsm_selected_backend->name, tlsm_selected_backend->name);
+            tlsm_selected_backend->name, tlsm_selected_backend->name, tlsm_selected_backend->name);
     tlsm_options_print_help(TLSM_CLIENT, f);
 }
 
@@ -317,11 +318,15 @@ static int run_args(int argc, char **argv, const char *id, int usage_is_fatal)
     return code;
 }
 
-static void batch_bad_line(const char *why)
+/* A line that is not a case still gets a record, with its id when it had a readable one, so
+ * the harness can tell which case it was. */
+static void batch_bad_line(const char *id, const char *why)
 {
     const tlsm_backend *be = tlsm_selected_backend;
     tlsm_record r;
     tlsm_record_init(&r, "client", impl_name, be->lib_version());
+    if (id)
+        snprintf(r.id, sizeof r.id, "%s", id);
     tlsm_fail(&r.err, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE, "bad --batch line: %s", why);
     tlsm_record_write(&r, stdout);
 }
@@ -338,13 +343,13 @@ static int run_batch(void)
         if (len == 0)
             continue;
         if (len > MAX_CASE_LINE) {
-            batch_bad_line("longer than 1 MiB");
+            batch_bad_line(NULL, "longer than 1 MiB");
             continue;
         }
         tlsm_case_line cl;
         char why[256];
         if (tlsm_case_line_parse(line, &cl, why, sizeof why) < 0)
-            batch_bad_line(why);
+            batch_bad_line(cl.id, why);
         else
             run_args(cl.n_args, cl.args, cl.id, 0);
         tlsm_case_line_free(&cl);
@@ -359,6 +364,10 @@ int main(int argc, char **argv)
     snprintf(impl_name, sizeof impl_name, "reference-%s", be->name);
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
+        return EXIT_CONNECTED;
+    }
+    if (argc == 2 && strcmp(argv[1], "--caps") == 0) {
+        tlsm_backend_print_caps(be, stdout);
         return EXIT_CONNECTED;
     }
     if (argc < 2) {

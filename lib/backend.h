@@ -86,6 +86,10 @@ typedef struct tlsm_backend {
     void (*conn_free)(tlsm_conn *c);
 } tlsm_backend;
 
+/* One JSON line naming the build and what it declares it can do (for --caps):
+ * {"impl":"reference-openssl","lib_version":"…","versions":["TLSv1.2",…],"ed25519":true,…} */
+void tlsm_backend_print_caps(const tlsm_backend *b, void *file);
+
 extern const tlsm_backend tlsm_backend_openssl;
 extern const tlsm_backend tlsm_backend_gnutls;
 

@@ -6,12 +6,6 @@
 #include "json.h"
 #include "version.h"
 
-void tlsm_session_info_clear(tlsm_session_info *s)
-{
-    free(s->peer_cert_pem);
-    memset(s, 0, sizeof *s);
-}
-
 void tlsm_record_init(tlsm_record *r, const char *side, const char *impl, const char *lib_version)
 {
     memset(r, 0, sizeof *r);

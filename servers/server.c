@@ -112,10 +112,15 @@ static int parse_args(int argc, char **argv, server *sv, const char **listen, tl
             sv->starttls = TLSM_STARTTLS_REFUSE;
         } else if (strcmp(a, "--timeout") == 0) {
             if (tlsm_parse_integer(value, 1, 3600000, &sv->timeout_ms) < 0)
-                return USAGE_ERROR("--timeout \"%s\" is not a number of milliseconds", value);
+                return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
+                                 "--timeout \"%s\" is not a number of milliseconds (1-3600000)",
+                                 value),
+                       EXIT_CLASSIFIED;
         } else if (strcmp(a, "--max-conns") == 0) {
             if (tlsm_parse_integer(value, 1, 4096, &sv->max_conns) < 0)
-                return USAGE_ERROR("--max-conns \"%s\" is not a number from 1 to 4096", value);
+                return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
+                                 "--max-conns \"%s\" is not a number from 1 to 4096", value),
+                       EXIT_CLASSIFIED;
         } else if (strcmp(a, "--no-close-notify") == 0) {
             sv->no_close_notify = 1;
         } else if (strcmp(a, "--no-stdin") == 0) {
@@ -391,6 +396,10 @@ static int set_up(server *sv, const char *listen_text, tlsm_error *e)
         return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_PARSE,
                          "--proto %s runs over a stream, not udp://", tlsm_proto_name(sv->proto));
     if (tlsm_transport_is_tls(sv->url.transport) || sv->starttls != TLSM_STARTTLS_NONE) {
+        if (sv->opts.local_cert == NULL && sv->opts.sni_certs == NULL)
+            return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
+                             "a TLS server needs a certificate: -o local_cert=FILE (and local_pk "
+                             "unless the file holds the key)");
         sv->ctx = be->ctx_new(TLSM_SERVER, &sv->opts,
                               tlsm_transport_pinned_version(sv->url.transport), e);
         if (sv->ctx == NULL)
@@ -447,6 +456,10 @@ int main(int argc, char **argv)
     const tlsm_backend *be = tlsm_selected_backend;
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
+        return EXIT_OK;
+    }
+    if (argc == 2 && strcmp(argv[1], "--caps") == 0) {
+        tlsm_backend_print_caps(be, stdout);
         return EXIT_OK;
     }
     tlsm_error e;
