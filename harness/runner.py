@@ -1,0 +1,226 @@
+"""Running things for one test: the ProcessSet that owns a test's processes, and run_variant,
+which runs one expanded case (server, client, pairing, checks) and says what went wrong."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+
+from . import expect, records
+from .axes import axis_placeholders, substitute
+from .cases import Variant
+from .impls import DEFAULT_TIMEOUT_MS, Implementation
+from .pki import Pki
+from .procs import (CLIENT_SLACK_S, ClientHang, ClientRun, ServerProcess, ServerStartError,
+                    ToolProcess, describe_exit, run_client, sanitizer_reports)
+
+# How long to wait for the server's record of a TCP connection after the client has exited
+# (the server writes it when it has seen the connection end).
+SERVER_RECORD_WAIT_S = 5.0
+STDERR_TAIL = 2000
+
+
+def _tail(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= STDERR_TAIL else "…" + text[-STDERR_TAIL:]
+
+
+class ProcessSet:
+    """Every process one test starts. close() stops what still runs; findings() lists sanitizer
+    reports from any of them (make test-san fails a test on those)."""
+
+    def __init__(self):
+        self.servers: list[ServerProcess] = []
+        self.clients: list[ClientRun | ClientHang] = []
+        self.tools: list[ToolProcess] = []
+
+    def start_server(self, argv: list[str], ready_timeout: float | None = None) -> ServerProcess:
+        server = ServerProcess(argv)
+        self.servers.append(server)
+        try:
+            if ready_timeout is None:
+                server.wait_ready()
+            else:
+                server.wait_ready(ready_timeout)
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    def run_client(self, argv: list[str], timeout: float | None = None,
+                   stdin_text: str | None = None) -> ClientRun:
+        if timeout is None:
+            timeout = DEFAULT_TIMEOUT_MS / 1000 + CLIENT_SLACK_S
+        try:
+            run = run_client(argv, timeout, stdin_text)
+        except ClientHang as hang:
+            self.clients.append(hang)
+            raise
+        self.clients.append(run)
+        return run
+
+    def start_tool(self, argv: list[str]) -> ToolProcess:
+        tool = ToolProcess(argv)
+        self.tools.append(tool)
+        return tool
+
+    def close(self) -> None:
+        for proc in (*self.servers, *self.tools):
+            proc.stop()
+
+    def findings(self) -> list[str]:
+        out = []
+        for proc in (*self.servers, *self.clients):
+            for line in sanitizer_reports(proc.stderr):
+                out.append(f"{shlex.quote(proc.argv[0])}: {line.strip()}")
+        return out
+
+    def describe(self) -> str:
+        """Every command with its exit and stderr, for a failure report."""
+        parts = []
+        for server in self.servers:
+            parts.append(f"server: {shlex.join(server.argv)}\n"
+                         f"  ready: {server.ready.url if server.ready else '(none)'}; "
+                         f"stopped: {describe_exit(server.returncode)}"
+                         f"{' after ' + ', '.join(server.stop_steps) if server.stop_steps else ''}")
+            if server.stderr.strip():
+                parts.append("  stderr: " + _tail(server.stderr))
+        for run in self.clients:
+            status = "hung" if isinstance(run, ClientHang) else describe_exit(run.returncode)
+            parts.append(f"client: {shlex.join(run.argv)}\n  {status}")
+            if run.stderr.strip():
+                parts.append("  stderr: " + _tail(run.stderr))
+        for tool in self.tools:
+            parts.append(f"tool: {shlex.join(tool.argv)}\n  {describe_exit(tool.returncode)}\n"
+                         f"  output: {_tail(tool.output)}")
+        return "\n".join(parts)
+
+
+@dataclass
+class Outcome:
+    variant: Variant
+    procs: ProcessSet
+    client_record: dict | None = None
+    server_record: dict | None = None
+    server_records: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    # The expectations with every placeholder filled in (set once the server's port is known).
+    expect: dict[str, dict] = field(default_factory=dict)
+
+    def report(self) -> str:
+        lines = [f"{self.variant.case.path.name}: {self.variant.test_id}",
+                 f"about: {self.variant.case.about}", f"spec: {self.variant.case.spec}"]
+        for reason in self.variant.override_reasons:
+            lines.append(f"override applied: {reason}")
+        if self.problems:
+            lines.append("\nwhat did not match:")
+            lines += [f"  - {p}" for p in self.problems]
+        lines.append("\nexpected:")
+        for side, exp in (self.expect or self.variant.expect).items():
+            lines.append(f"  {side}: {json.dumps(exp, sort_keys=True)}")
+        lines.append("\nrecords:")
+        lines.append(f"  client: {json.dumps(self.client_record, sort_keys=True)}")
+        if self.variant.server is not None:
+            lines.append(f"  server (paired): {json.dumps(self.server_record, sort_keys=True)}")
+            others = [r for r in self.server_records if r is not self.server_record]
+            for r in others:
+                lines.append(f"  server (unpaired): {json.dumps(r, sort_keys=True)}")
+        lines.append("\nprocesses:")
+        lines.append(self.procs.describe())
+        return "\n".join(lines)
+
+
+def run_variant(variant: Variant, pki: Pki, impls: dict[str, Implementation],
+                procs: ProcessSet) -> Outcome:
+    out = Outcome(variant, procs)
+    values = {**pki.placeholders(), **axis_placeholders(variant.axes)}
+    server = None
+    try:
+        if variant.server is not None:
+            spec = substitute(variant.server, values, final=True)
+            argv = impls[variant.axes["server"]].server_argv(
+                spec["listen"], options=spec["options"], proto=spec["proto"])
+            try:
+                server = procs.start_server(argv)
+            except ServerStartError as exc:
+                out.problems.append(f"server did not start: {exc}; record: "
+                                    f"{json.dumps(exc.record)}")
+                return out
+            values["port"] = str(server.port)
+        out.expect = substitute(variant.expect, values, final=True)
+        _run_client(variant, values, impls, procs, out)
+        if server is not None:
+            _collect_server(variant, server, out)
+    finally:
+        procs.close()
+        out.problems += [f"sanitizer: {f}" for f in procs.findings()]
+    return out
+
+
+def _run_client(variant: Variant, values: dict, impls, procs: ProcessSet, out: Outcome) -> None:
+    spec = substitute(variant.client, values, final=True)
+    timeout_ms = spec.get("timeout_ms", DEFAULT_TIMEOUT_MS)
+    argv = impls[variant.axes["client"]].client_argv(
+        spec["url"], port=spec.get("port"), options=spec["options"], send=spec.get("send"),
+        resolve=spec["resolve"], timeout_ms=timeout_ms, parse_only=spec["parse_only"],
+        close_notify=spec["close_notify"])
+    exp = out.expect["client"]
+    try:
+        run = procs.run_client(argv, timeout=timeout_ms / 1000 + CLIENT_SLACK_S)
+    except ClientHang as hang:
+        out.problems.append(f"client: {hang}")
+        return
+    if run.returncode < 0:
+        out.problems.append(f"client crashed: {describe_exit(run.returncode)}")
+    want_exit = expect.expected_exit(exp)
+    if run.returncode != want_exit:
+        out.problems.append(f"client: exit: expected {want_exit}, got {run.returncode}")
+    if want_exit == 2:
+        # Usage errors print usage text on stderr and no record.
+        if run.records:
+            out.problems.append("client: a usage error (exit 2) printed a record")
+        if not run.stderr.strip():
+            out.problems.append("client: a usage error (exit 2) printed no usage text on stderr")
+        return
+    if run.noise:
+        out.problems.append(f"client: stdout lines that are not JSON records: {run.noise!r}")
+    if len(run.records) != 1:
+        out.problems.append(f"client: expected exactly one record, got {len(run.records)}")
+    out.client_record = run.records[0] if run.records else None
+    if out.client_record is not None:
+        out.problems += [f"client record: {p}"
+                         for p in records.record_problems(out.client_record, "client")]
+    out.problems += expect.check_side("client", exp, out.client_record)
+
+
+def _collect_server(variant: Variant, server: ServerProcess, out: Outcome) -> None:
+    client = out.client_record or {}
+    port = client.get("local_port")
+    # A TCP server writes a connection's record when the connection ends; give it a bounded
+    # moment. UDP has no end of connection: the record per peer comes when the server stops.
+    if port and client.get("transport") != "udp":
+        server.wait_for_record(lambda r: r.get("peer_port") == port, SERVER_RECORD_WAIT_S)
+    server.stop()
+    out.server_records = list(server.records)
+    if server.noise:
+        out.problems.append(f"server: stdout lines that are not JSON records: {server.noise!r}")
+    if not server.stopped_cleanly:
+        how = f" after {', '.join(server.stop_steps)}" if server.stop_steps else ""
+        out.problems.append(f"server did not stop cleanly when its stdin closed: "
+                            f"{describe_exit(server.returncode)}{how}")
+    for i, rec in enumerate(out.server_records):
+        out.problems += [f"server record #{i + 1}: {p}"
+                         for p in records.record_problems(rec, "server")]
+    try:
+        out.server_record = records.pair(client, out.server_records) if client else None
+    except records.PairingError as exc:
+        out.problems.append(f"pairing: {exc}")
+        return
+    out.problems += expect.check_side("server", out.expect["server"], out.server_record)
+    stray = records.unpaired(out.server_records, [out.server_record] if out.server_record else [])
+    if stray:
+        out.problems.append(f"server wrote {len(stray)} record(s) for connections the client "
+                            f"did not make (peer_port {[r.get('peer_port') for r in stray]})")
+    if out.client_record and out.server_record:
+        out.problems += expect.check_agreement(out.client_record, out.server_record)

@@ -1,0 +1,144 @@
+"""A broken case file fails collection with a message naming the file, the case id and the key."""
+
+import textwrap
+
+import pytest
+
+from harness.cases import CaseFormatError, load_file
+
+GOOD_SERVER_CASE = """
+[[case]]
+id = "echo.x"
+about = "one line"
+spec = "RFC 862"
+server.listen = "tcp://{host}:0"
+client.url = "tcp://{host}:{port}"
+expect.client.ok = true
+expect.server.ok = true
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "topic.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_a_good_file_loads(tmp_path):
+    [case] = load_file(write(tmp_path, GOOD_SERVER_CASE))
+    assert case.id == "echo.x" and case.axes["host"] == ("127.0.0.1", "[::1]")
+
+
+# (what is wrong, the file, the words the message must contain)
+BROKEN = [
+    ("not TOML", "[[case]\nid=1", ["not valid TOML"]),
+    ("no cases", "[defaults]\n", ["no [[case]] tables"]),
+    ("unknown top-level key", GOOD_SERVER_CASE + "\n[extra]\n", ["(top level).extra: unknown key"]),
+    ("bad id", GOOD_SERVER_CASE.replace('"echo.x"', '"Echo X"'), ["case #1", "id must be"]),
+    ("duplicate id", GOOD_SERVER_CASE * 2, ["'echo.x'", "id used twice"]),
+    ("missing about", GOOD_SERVER_CASE.replace('about = "one line"\n', ""),
+     ["'echo.x'", "case.about is required"]),
+    ("two-line about", GOOD_SERVER_CASE.replace('"one line"', '"""one\nline"""'),
+     ["about must be one non-empty line"]),
+    ("empty spec", GOOD_SERVER_CASE.replace('"RFC 862"', '"  "'), ["spec must name the source"]),
+    ("typo in a case key", GOOD_SERVER_CASE.replace("about =", "abuot = 'x'\nabout ="),
+     ["case.abuot: unknown key"]),
+    ("typo in an expectation", GOOD_SERVER_CASE.replace("expect.client.ok", "expect.client.eror"),
+     ["'echo.x'", "expect.client.eror: unknown key"]),
+    ("unknown error class", GOOD_SERVER_CASE.replace("expect.client.ok = true",
+                                                     'expect.client.error = "url.bad_prot"'),
+     ["expect.client.error", "'url.bad_prot' is not a class in lib/errors.h"]),
+    ("unknown stage", GOOD_SERVER_CASE + 'expect.client.stage = "handshaking"\n',
+     ["'handshaking' is not a stage"]),
+    ("neither ok nor error", GOOD_SERVER_CASE.replace("expect.client.ok = true",
+                                                      'expect.client.version = "TLSv1.3"'),
+     ["expect.client must say ok = true or error"]),
+    ("ok and error", GOOD_SERVER_CASE.replace("expect.client.ok = true",
+                                              'expect.client = { ok = true, error = "io.reset" }'),
+     ["ok = true contradicts error"]),
+    ("wrong type", GOOD_SERVER_CASE.replace("expect.client.ok = true", 'expect.client.ok = "yes"'),
+     ["expect.client.ok must be bool"]),
+    ("unknown transcript", GOOD_SERVER_CASE + 'expect.client.transcript = "tls1.4-full"\n',
+     ["unknown transcript 'tls1.4-full'"]),
+    ("bad literal transcript", GOOD_SERVER_CASE + 'expect.client.transcript = ["ClientHello"]\n',
+     ["'ClientHello' is not 'client:Message'"]),
+    ("missing server expectation", GOOD_SERVER_CASE.replace("expect.server.ok = true\n", ""),
+     ["needs [case.expect.server]"]),
+    ("server expectation without server",
+     GOOD_SERVER_CASE.replace('server.listen = "tcp://{host}:0"\n', ""),
+     ["[case.expect.server] given but the case has no [case.server]"]),
+    ("unknown placeholder", GOOD_SERVER_CASE.replace("{port}", "{prot}"),
+     ["client: placeholder {prot} has no value"]),
+    ("port without a server", """
+        [[case]]
+        id = "a"
+        about = "x"
+        spec = "y"
+        client.url = "tcp://127.0.0.1:{port}"
+        expect.client.ok = true
+        """, ["placeholder {port} has no value"]),
+    ("version placeholder without the version axis",
+     GOOD_SERVER_CASE + 'expect.client.version = "{version}"\n', ["placeholder {version}"]),
+    ("narrowed axis without a reason", GOOD_SERVER_CASE + 'axes.client = ["openssl"]\n',
+     ["axes narrows client/server/host", "restricted"]),
+    ("reason without narrowing", GOOD_SERVER_CASE + 'restricted = "because"\n',
+     ["restricted is given but the case runs on every"]),
+    ("unknown axis value", GOOD_SERVER_CASE + 'axes.server = ["wolfssl"]\nrestricted = "x"\n',
+     ["axes.server: unknown value 'wolfssl'"]),
+    ("unknown axis", GOOD_SERVER_CASE + 'axes.keytype = ["rsa"]\n', ["axes.keytype: unknown key"]),
+    ("host axis for a client-only case without opting in", """
+        [[case]]
+        id = "a"
+        about = "x"
+        spec = "y"
+        client.url = "tcp://{host}:1"
+        expect.client.ok = true
+        """, ["placeholder {host} has no value"]),
+    ("parse_only with a server", GOOD_SERVER_CASE + "client.parse_only = true\n",
+     ["parse-only case has no [case.server]"]),
+    ("unknown protocol", GOOD_SERVER_CASE + 'server.proto = "gopher"\n',
+     ["server.proto: unknown protocol 'gopher'"]),
+    ("option of a table type", GOOD_SERVER_CASE + "client.options.cafile = { a = 1 }\n",
+     ["client.options.cafile must be a string"]),
+    ("override without reason", GOOD_SERVER_CASE + """
+        [[case.override]]
+        when.server = "gnutls"
+        expect.server.close_notify = false
+        """, ["override[0].reason is required"]),
+    ("override on an axis the case lacks", GOOD_SERVER_CASE + """
+        [[case.override]]
+        when.version = "tls1.3"
+        reason = "r"
+        expect.server.close_notify = false
+        """, ["override[0].when.version: the case has no version axis"]),
+    ("override value outside the case", GOOD_SERVER_CASE.replace(
+        "expect.client.ok",
+        'axes.host = ["127.0.0.1"]\nrestricted = "v4 only"\nexpect.client.ok') + """
+        [[case.override]]
+        when.host = "[::1]"
+        reason = "r"
+        expect.server.close_notify = false
+        """, ["'[::1]' is not one of the case's values"]),
+    ("override that changes nothing", GOOD_SERVER_CASE + """
+        [[case.override]]
+        when.server = "gnutls"
+        reason = "r"
+        """, ["override[0].expect is empty"]),
+    ("override with a bad class", GOOD_SERVER_CASE + """
+        [[case.override]]
+        when.server = "gnutls"
+        reason = "r"
+        expect.client.error = "tls.nope"
+        """, ["gnutls-ipv4-echo.x: expect.client.error: 'tls.nope' is not a class"]),
+]
+
+
+@pytest.mark.parametrize("what,text,words", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_case_files_are_explained(tmp_path, what, text, words):
+    path = write(tmp_path, text)
+    with pytest.raises(CaseFormatError) as info:
+        load_file(path)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    for word in words:
+        assert word in message, message

@@ -1,0 +1,56 @@
+"""The plugin in an inner pytest session: a broken case file stops collection with the file, case
+and key named; skips carry the implementation's reason; restrictions are listed at the end."""
+
+import textwrap
+
+import pytest
+
+from harness import REPO_ROOT
+
+RESTRICTED_AND_UNSUPPORTED = """
+[[case]]
+id = "demo.restricted"
+about = "only GnuTLS, and TLS 1.1 which no reference implementation runs"
+spec = "none"
+axes = { client = ["gnutls"], version = ["tls1.1"] }
+restricted = "demo reason for restricting"
+server.listen = "tls://{host}:0"
+client.url = "{version_transport}://{host}:{port}"
+expect.client = { ok = true, version = "{version}" }
+expect.server = { ok = true }
+"""
+
+
+@pytest.fixture
+def inner(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    pytester.mkdir("cases")
+
+    def run(text, *args):
+        (pytester.path / "cases" / "demo.toml").write_text(textwrap.dedent(text))
+        return pytester.runpytest_subprocess("-p", "harness.plugin", "-p", "no:cacheprovider",
+                                             "-rs", "cases", *args, timeout=120)
+    return run
+
+
+def test_broken_case_file_is_a_collection_error(inner):
+    result = inner(RESTRICTED_AND_UNSUPPORTED.replace("expect.server = { ok = true }",
+                                                      "expect.server = { ok = true, eror = 1 }"))
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*cases/demo.toml: case 'demo.restricted': "
+                                 "expect.server.eror: unknown key*"])
+
+
+def test_skips_have_reasons_and_restrictions_are_listed(inner):
+    result = inner(RESTRICTED_AND_UNSUPPORTED)
+    result.assert_outcomes(skipped=4)   # gnutls client × 2 servers × 2 hosts
+    result.stdout.fnmatch_lines([
+        "*cases restricted to some axis values*",
+        "demo.restricted: demo reason for restricting",
+        "*SKIPPED*reference-gnutls does not negotiate TLSv1.1*",
+    ])
+
+
+def test_test_ids_are_readable(inner):
+    result = inner(RESTRICTED_AND_UNSUPPORTED, "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["cases/demo.toml::tls1.1-gnutls>openssl-ipv6-demo.restricted"])

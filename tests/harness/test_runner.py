@@ -1,0 +1,107 @@
+"""run_variant end to end with fake binaries: pairing, exit codes, crashes, stray records and the
+sanitizer check (what make test-san relies on), without the C code."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import procs as procs_module
+from harness import runner
+from harness.cases import expand, load_file
+from harness.impls import Implementation
+from harness.runner import ProcessSet, run_variant
+
+HERE = Path(__file__).parent
+
+
+class FakeImpl(Implementation):
+    name = "fake"
+    versions = frozenset({"tls1.2", "tls1.3"})
+
+    def __init__(self, server_mode="ready", client_extra=()):
+        self.server_mode, self.client_extra = server_mode, list(client_extra)
+
+    def client_argv(self, url, **kw):
+        return [sys.executable, str(HERE / "fake_client.py"), url, *self.client_extra]
+
+    def server_argv(self, listen, **kw):
+        return [sys.executable, str(HERE / "fake_server.py"), self.server_mode]
+
+
+CASE = """
+[[case]]
+id = "fake.echo"
+about = "a"
+spec = "b"
+axes = { client = ["openssl"], server = ["openssl"], host = ["127.0.0.1"] }
+restricted = "the fakes stand in for one pairing"
+server.listen = "tcp://{host}:0"
+client.url = "tcp://{host}:{port}"
+expect.client.ok = true
+expect.server.ok = true
+"""
+
+
+@pytest.fixture
+def variant(tmp_path):
+    path = tmp_path / "fake.toml"
+    path.write_text(CASE)
+    [case] = load_file(path)
+    [v] = expand(case)
+    return v
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch):
+    monkeypatch.setattr(procs_module, "STOP_GRACE_S", 0.5)
+    monkeypatch.setattr(runner, "SERVER_RECORD_WAIT_S", 0.5)
+
+
+def run(variant, pki, **fake):
+    impl = FakeImpl(**fake)
+    return run_variant(variant, pki, {"openssl": impl}, ProcessSet())
+
+
+def test_matching_records_pass_and_pair(variant, pki):
+    out = run(variant, pki)
+    assert out.problems == []
+    assert out.server_record["peer_port"] == out.client_record["local_port"]
+
+
+def test_sanitizer_report_fails_the_variant(variant, pki):
+    out = run(variant, pki, client_extra=[
+        "--stderr", "==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6\n"])
+    assert any(p.startswith("sanitizer:") and "heap-buffer-overflow" in p for p in out.problems)
+
+
+def test_ubsan_report_fails_the_variant(variant, pki):
+    out = run(variant, pki, client_extra=["--stderr", "url.c:3:1: runtime error: shift\n"])
+    assert any("runtime error" in p for p in out.problems)
+
+
+def test_wrong_exit_code_fails(variant, pki):
+    out = run(variant, pki, client_extra=["--exit", "1"])
+    assert "client: exit: expected 0, got 1" in out.problems
+
+
+def test_crash_is_reported(variant, pki):
+    out = run(variant, pki, client_extra=["--crash"])
+    assert "client crashed: killed by SIGSEGV" in out.problems
+
+
+def test_records_for_connections_nobody_made_fail(variant, pki):
+    out = run(variant, pki, client_extra=["--connections", "2"])
+    assert any("record(s) for connections the client did not make" in p for p in out.problems)
+
+
+def test_server_that_ignores_stdin_close_fails(variant, pki):
+    out = run(variant, pki, server_mode="stubborn")
+    assert any("did not stop cleanly" in p and "SIGKILL" in p for p in out.problems)
+
+
+def test_server_that_never_starts_is_reported(variant, pki):
+    out = run(variant, pki, server_mode="fail")
+    assert any(p.startswith("server did not start") and "config.cert_load" in p
+               for p in out.problems)
+    assert "server did not start" in out.report()
