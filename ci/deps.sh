@@ -9,6 +9,8 @@ packages=(
   libssl-dev libgnutls28-dev   # the two TLS libraries, found with pkg-config
   openssl gnutls-bin           # their command-line tools: test PKI and interop peers
   python3 python3-pytest python3-pytest-xdist  # the orchestrator (Debian's /usr/bin/python3)
+  python3-cryptography         # the test PKI: exact validity dates, Ed25519, DER and encrypted keys
+  swaks libnet-ssleay-perl     # a real SMTP client for the STARTTLS interop tests (and its TLS)
 )
 
 # `ci/deps.sh fuzz` adds what `make fuzz` needs (clang and its libFuzzer runtime).
