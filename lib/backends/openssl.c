@@ -595,7 +595,10 @@ static int apply_trust(SSL_CTX *sc, const tlsm_options *o, const tlsm_ctx *ctx, 
             return -1;
         }
     }
-    if (o->cafile == NULL && o->capath == NULL && !SSL_CTX_set_default_verify_paths(sc)) {
+    /* The system store only for a client, as PHP's xp_ssl.c does: a server with no cafile or
+     * capath trusts no client certificate. */
+    if (ctx->side == TLSM_CLIENT && o->cafile == NULL && o->capath == NULL &&
+        !SSL_CTX_set_default_verify_paths(sc)) {
         /* Only fails on out-of-memory; a missing system store shows up as cert_untrusted. */
         ERR_clear_error();
     }
