@@ -223,7 +223,8 @@ static int quit(dialog *d)
     return rc;
 }
 
-/* A polite goodbye before failing: the verdict is already decided, its errors don't count. */
+/* A polite goodbye after a failure was recorded: its own errors don't count (tlsm_fail keeps
+ * the first failure anyway, and the reply text it reads is not the verdict's). */
 static void quit_quietly(dialog *d)
 {
     tlsm_error ignored, *kept = d->e;
@@ -244,10 +245,11 @@ static int upgrade(dialog *d, tlsm_mail_outcome *out)
     if (!offered) {
         if (opportunistic)
             return 0;
+        tlsm_fail(d->e, TLSM_E_STARTTLS_NOT_OFFERED, TLSM_STAGE_STARTTLS,
+                  "the server does not offer %s; refusing to go on in plaintext",
+                  d->cfg->proto == TLSM_PROTO_POP3 ? "STLS" : "STARTTLS");
         quit_quietly(d);
-        return tlsm_fail(d->e, TLSM_E_STARTTLS_NOT_OFFERED, TLSM_STAGE_STARTTLS,
-                         "the server does not offer %s; refusing to go on in plaintext",
-                         d->cfg->proto == TLSM_PROTO_POP3 ? "STLS" : "STARTTLS");
+        return -1;
     }
     int rc = request_starttls(d);
     if (rc < 0)
@@ -255,9 +257,11 @@ static int upgrade(dialog *d, tlsm_mail_outcome *out)
     if (rc == NEGATIVE) {
         if (opportunistic)
             return 0;
+        /* The verdict quotes the refusal, so it is recorded before the goodbye replaces it. */
+        tlsm_fail(d->e, TLSM_E_STARTTLS_REFUSED, TLSM_STAGE_STARTTLS,
+                  "the server refused STARTTLS: \"%s\"", d->first);
         quit_quietly(d);
-        return tlsm_fail(d->e, TLSM_E_STARTTLS_REFUSED, TLSM_STAGE_STARTTLS,
-                         "the server refused STARTTLS: \"%s\"", d->first);
+        return -1;
     }
     /* Anything that came with the go-ahead was sent in plaintext before TLS: a response
      * injection attempt. It must never be read as a reply inside TLS. */
