@@ -87,7 +87,9 @@ test-py: all
 test: all test-units test-py test-san
 
 run: all
-	$(PYTHON) -m harness run
+	@mkdir -p out
+	$(PYTHON) -m harness run --junitxml=out/junit.xml; rc=$$?; \
+	  echo "tlsmatrix: JUnit report in $(CURDIR)/out/junit.xml"; exit $$rc
 
 # Fuzzing: each target runs FUZZ_SECONDS on a scratch corpus seeded from tests/fuzz/corpus/<target>.
 FUZZ_SECONDS ?= 30
