@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .impls import IMPLEMENTATIONS, VERSION_RECORD_NAMES, VERSION_TRANSPORTS
+from .pki import placeholder_names as pki_placeholder_names
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,8 @@ AXIS_PLACEHOLDERS = {
     "host": "host", "addr": "host",
 }
 # Placeholders filled at run time (the server's READY port, the session PKI); "port" needs a server.
-RUN_PLACEHOLDERS = {"port": "server", "ca_cert": None, "server_cert": None, "server_key": None,
-                    "other_key": None, "pki_dir": None}
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
+RUN_PLACEHOLDERS = {"port": "server", **dict.fromkeys(pki_placeholder_names())}
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)\}")
 
 
 def axis_placeholders(axes: dict[str, str]) -> dict[str, str]:

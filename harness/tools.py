@@ -66,6 +66,8 @@ class OpenSSLServer:
         # -naccept 1: it exits after one connection, so it cannot outlive the test by much.
         argv = ["openssl", "s_server", "-accept", f"{bracketed(addr)}:0",
                 "-cert", str(pki.server_cert), "-key", str(pki.server_key),
+                # -cert reads only the leaf of the full-chain file; the chain comes separately.
+                "-cert_chain", str(pki["intermediate_cert"]),
                 self._VERSION_FLAGS[version], "-naccept", "1",
                 # -rev: answer each line reversed. Its interactive mode would read stdin, which is
                 # /dev/null under the watchdog, and end the connection on that EOF; -rev does not

@@ -20,11 +20,28 @@ _TLS13_FULL = (
     (C, "ClientHello"), (S, "ServerHello"), (S, "EncryptedExtensions"), (S, "Certificate"),
     (S, "CertificateVerify"), (S, "Finished"), (C, "Finished"),
 )
+# RFC 5246 §7.3 with a client certificate: the server asks (CertificateRequest), the client answers
+# with its Certificate and proves its key with CertificateVerify after the key exchange.
+_TLS12_CLIENT_AUTH = (
+    (C, "ClientHello"), (S, "ServerHello"), (S, "Certificate"), (S, "ServerKeyExchange"),
+    (S, "CertificateRequest"), (S, "ServerHelloDone"), (C, "Certificate"),
+    (C, "ClientKeyExchange"), (C, "CertificateVerify"), (C, "ChangeCipherSpec"), (C, "Finished"),
+    (S, "ChangeCipherSpec"), (S, "Finished"),
+)
+# RFC 8446 §2 and §4.3.2 with a client certificate: CertificateRequest after EncryptedExtensions,
+# the client's Certificate and CertificateVerify before its Finished.
+_TLS13_CLIENT_AUTH = (
+    (C, "ClientHello"), (S, "ServerHello"), (S, "EncryptedExtensions"), (S, "CertificateRequest"),
+    (S, "Certificate"), (S, "CertificateVerify"), (S, "Finished"), (C, "Certificate"),
+    (C, "CertificateVerify"), (C, "Finished"),
+)
 NAMED: dict[str, tuple[tuple[str, str], ...]] = {
     "tls1.0-full": _TLS12_FULL,
     "tls1.1-full": _TLS12_FULL,
     "tls1.2-full": _TLS12_FULL,
     "tls1.3-full": _TLS13_FULL,
+    "tls1.2-client-auth": _TLS12_CLIENT_AUTH,
+    "tls1.3-client-auth": _TLS13_CLIENT_AUTH,
 }
 
 # TLS 1.3 messages that may follow the handshake at any time (RFC 8446 §4.6). How many tickets a

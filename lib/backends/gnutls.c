@@ -2052,9 +2052,11 @@ static int wait_io(tlsm_conn *c, int64_t deadline_ms, tlsm_stage stage, const ch
 /* After our fatal alert: read and discard what the peer still sends until it closes, briefly.
  * Closing a socket with unread input makes the kernel send RST instead of FIN, and an RST can
  * destroy our alert in the peer's receive queue (or fail the peer's pending write) before the
- * peer reads it: the peer would report io.reset instead of the alert. */
+ * peer reads it: the peer would report io.reset instead of the alert. Our FIN goes first, so
+ * that a peer doing the same after its own alert does not wait for us until LINGER_MS. */
 static void linger_for_peer(tlsm_conn *c)
 {
+    shutdown(c->fd, SHUT_WR);
     int64_t deadline = tlsm_now_ms() + LINGER_MS;
     unsigned char sink[4096];
     for (int i = 0; i < 256; i++) {

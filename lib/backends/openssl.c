@@ -31,11 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #define DEFAULT_VERIFY_DEPTH 9      /* PHP's OPENSSL_DEFAULT_STREAM_VERIFY_DEPTH */
 #define MAX_CREDENTIAL_FILE (1 << 20) /* certificates and keys are small; refuse anything huge */
 #define NO_ALERT (-1)
+#define LINGER_MS 300 /* how long we wait for the peer to close after our fatal alert */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Types                                                                                      */
@@ -91,6 +93,8 @@ struct tlsm_conn {
     char sni[256];         /* server: the name the client asked for */
     X509 *peer_leaf;       /* the peer's certificate as verified (kept even when rejected) */
     int close_notify_sent;
+    unsigned char first_bytes[8]; /* the first bytes the peer ever sent (socket BIO callback) */
+    size_t n_first_bytes;
 };
 
 /* The passphrase callback's view of one key load: what was given, and whether it was asked. */
@@ -991,6 +995,37 @@ static void on_info(const SSL *ssl, int where, int ret)
     }
 }
 
+/* Keeps the first bytes read from the socket. A peer with no protocol version left sends a
+ * plaintext alert instead of a ClientHello (OpenSSL's client does, and the GnuTLS backend does
+ * as OpenSSL does); a server's libssl rejects a first record that is not a handshake as
+ * "unexpected message" without reading the alert in it, so the alert is taken from these bytes. */
+static long on_socket_io(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl,
+                         int ret, size_t *processed)
+{
+    (void)len;
+    (void)argi;
+    (void)argl;
+    tlsm_conn *c = (tlsm_conn *)BIO_get_callback_arg(bio);
+    if (c != NULL && oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL) {
+        size_t room = sizeof c->first_bytes - c->n_first_bytes;
+        size_t n = *processed < room ? *processed : room;
+        memcpy(c->first_bytes + c->n_first_bytes, argp, n);
+        c->n_first_bytes += n;
+    }
+    return ret;
+}
+
+/* The description of a fatal alert that was the very first record the peer sent (type 21,
+ * version 3.x, length 2, level fatal), or NO_ALERT. */
+static int first_record_alert(const tlsm_conn *c)
+{
+    const unsigned char *b = c->first_bytes;
+    if (c->n_first_bytes < 7 || b[0] != SSL3_RT_ALERT || b[1] != 3 || b[3] != 0 || b[4] != 2 ||
+        b[5] != SSL3_AL_FATAL)
+        return NO_ALERT;
+    return b[6];
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Failure classification                                                                     */
 /* ------------------------------------------------------------------------------------------ */
@@ -1086,6 +1121,14 @@ static int fail_from_ssl(tlsm_conn *c, tlsm_stage stage, int ssl_error, int sys_
     if (c->alert_received != NO_ALERT) {
         tlsm_fail(e, tlsm_alert_class(c->alert_received), stage, "received alert %s",
                   tlsm_alert_name(c->alert_received, name_buf, sizeof name_buf));
+        if (lib_text[0] != '\0')
+            tlsm_error_append(e, "%s", lib_text);
+        return -1;
+    }
+    int plain_alert = first_record_alert(c);
+    if (plain_alert != NO_ALERT) {
+        tlsm_fail(e, tlsm_alert_class(plain_alert), stage, "received alert %s (in plaintext)",
+                  tlsm_alert_name(plain_alert, name_buf, sizeof name_buf));
         if (lib_text[0] != '\0')
             tlsm_error_append(e, "%s", lib_text);
         return -1;
@@ -1354,6 +1397,9 @@ static tlsm_conn *ossl_conn_new(tlsm_ctx *ctx, int fd, const char *verify_name, 
     SSL_set_msg_callback(c->ssl, on_protocol_message);
     SSL_set_msg_callback_arg(c->ssl, c);
     SSL_set_info_callback(c->ssl, on_info);
+    BIO *socket_bio = SSL_get_rbio(c->ssl);
+    BIO_set_callback_arg(socket_bio, (char *)c);
+    BIO_set_callback_ex(socket_bio, on_socket_io);
     if (ctx->side == TLSM_CLIENT) {
         SSL_set_connect_state(c->ssl);
         if (sni != NULL && !SSL_set_tlsext_host_name(c->ssl, sni)) {
@@ -1371,6 +1417,26 @@ fail:
     return NULL;
 }
 
+/* After our fatal alert: read and discard what the peer still sends until it closes, briefly.
+ * Closing a socket with unread input (a TLS 1.3 server's tickets, a client's first data) makes
+ * the kernel send RST instead of FIN, and an RST can destroy our alert in the peer's receive
+ * queue before the peer reads it: the peer would report io.truncated or io.reset instead of the
+ * alert's class. Our FIN goes first, so that a peer doing the same after its own alert does
+ * not wait for us until LINGER_MS. The GnuTLS backend does the same (linger_for_peer). */
+static void linger_for_peer(tlsm_conn *c)
+{
+    shutdown(c->fd, SHUT_WR);
+    int64_t deadline = tlsm_now_ms() + LINGER_MS;
+    unsigned char sink[4096];
+    for (int i = 0; i < 256; i++) {
+        ssize_t n = recv(c->fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return;
+        if (n < 0 && tlsm_wait_fd(c->fd, POLLIN, deadline) <= 0)
+            return;
+    }
+}
+
 static int ossl_handshake(tlsm_conn *c, int64_t deadline_ms, tlsm_error *e)
 {
     for (;;) {
@@ -1381,8 +1447,12 @@ static int ossl_handshake(tlsm_conn *c, int64_t deadline_ms, tlsm_error *e)
         if (ret == 1)
             return 0;
         int ssl_error = SSL_get_error(c->ssl, ret);
-        if (!wants_io(ssl_error))
-            return fail_from_ssl(c, TLSM_STAGE_HANDSHAKE, ssl_error, saved_errno, e);
+        if (!wants_io(ssl_error)) {
+            int rc = fail_from_ssl(c, TLSM_STAGE_HANDSHAKE, ssl_error, saved_errno, e);
+            if (c->alert_sent != NO_ALERT)
+                linger_for_peer(c);
+            return rc;
+        }
         if (wait_for_socket(c, ssl_error, deadline_ms, TLSM_STAGE_HANDSHAKE, "the handshake", e) != 0)
             return -1;
     }
@@ -1524,13 +1594,27 @@ static char *certificate_pem(X509 *cert)
     return pem;
 }
 
+static int transcript_has(const tlsm_transcript *t, int type)
+{
+    for (int i = 0; i < t->n; i++)
+        if (t->msgs[i].type == type)
+            return 1;
+    return 0;
+}
+
 /* Fills out from scratch (out is overwritten, not freed: clear it before reuse). Version and
  * cipher are known once the hellos are exchanged, the peer certificate once received, so a
  * failed handshake still reports what it got that far. */
 static void ossl_describe(tlsm_conn *c, tlsm_session_info *out)
 {
     memset(out, 0, sizeof *out);
+    /* The current cipher is set only once ChangeCipherSpec is processed; a TLS 1.2 handshake that
+     * fails after the hellos (a rejected certificate) has agreed on its version and suite all the
+     * same, and the GnuTLS backend reports them, so fall back to the one being negotiated — once
+     * a ServerHello was sent or received, not when a server refused before answering. */
     const SSL_CIPHER *cipher = SSL_get_current_cipher(c->ssl);
+    if (cipher == NULL && transcript_has(&c->transcript, TLSM_HS_SERVER_HELLO))
+        cipher = SSL_get_pending_cipher(c->ssl);
     if (cipher != NULL) {
         out->version = version_of(SSL_version(c->ssl));
         const char *iana = SSL_CIPHER_standard_name(cipher);
