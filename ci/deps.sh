@@ -10,7 +10,7 @@ packages=(
   openssl gnutls-bin           # their command-line tools: test PKI and interop peers
   python3 python3-pytest python3-pytest-xdist  # the orchestrator (Debian's /usr/bin/python3)
   python3-cryptography         # the test PKI: exact validity dates, Ed25519, DER and encrypted keys
-  swaks libnet-ssleay-perl     # a real SMTP client for the STARTTLS interop tests (and its TLS)
+  swaks libnet-ssleay-perl libio-socket-inet6-perl  # a real SMTP client for STARTTLS interop, with TLS and IPv6
 )
 
 # `ci/deps.sh fuzz` adds what `make fuzz` needs (clang and its libFuzzer runtime).

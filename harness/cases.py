@@ -21,7 +21,7 @@ from . import REPO_ROOT, transcripts
 from .axes import (AXIS_PLACEHOLDERS, AXIS_VALUES, FULL_BY_DEFAULT, RUN_PLACEHOLDERS,
                    axis_placeholders, placeholders_in, substitute, variant_id)
 from .errors import error_classes, stages
-from .impls import IMPLEMENTATIONS
+from .impls import CLIENT_STARTTLS, IMPLEMENTATIONS, SERVER_STARTTLS
 
 REPO_CASES = REPO_ROOT / "cases"
 
@@ -41,19 +41,23 @@ class CaseFormatError(ValueError):
 
 CASE_KEYS = {"id", "about", "spec", "axes", "restricted", "sanitizer_sample", "server", "client",
              "expect", "override"}
-SERVER_KEYS = {"listen", "options", "proto"}
+SERVER_KEYS = {"listen", "options", "proto", "starttls"}
 CLIENT_KEYS = {"url", "port", "options", "send", "resolve", "parse_only", "close_notify",
-               "timeout_ms"}
+               "timeout_ms", "proto", "starttls"}
 # Expectation keys compared with the record key of the same name.
 RECORD_EXPECT_KEYS = {"ok", "error", "stage", "version", "cipher", "transport", "url", "alpn",
-                      "sni", "close_notify", "peer_sans", "peer_subject"}
+                      "sni", "close_notify", "peer_sans", "peer_subject", "proto", "peer_cert"}
 SPECIAL_EXPECT_KEYS = {
-    "client": {"transcript", "exit", "detail_contains"},
-    "server": {"transcript", "detail_contains", "record"},
+    "client": {"transcript", "exit", "detail_contains", "starttls"},
+    "server": {"transcript", "detail_contains", "record", "starttls"},
 }
 OVERRIDE_KEYS = {"when", "reason", "expect"}
-DEFAULTS_KEYS = {"axes", "sanitizer_sample", "server", "client", "expect"}
-PROTOS = {"echo"}   # smtp, imap, pop3 arrive with the STARTTLS issue
+DEFAULTS_KEYS = {"axes", "restricted", "sanitizer_sample", "server", "client", "expect"}
+PROTOS = {"echo", "smtp", "imap", "pop3"}
+MAIL_PROTOS = PROTOS - {"echo"}
+# expect.<side>.starttls = { … }: the record's "starttls" object, key by key
+# (docs/result-record.md)
+STARTTLS_EXPECT_TYPES = {"offered": (bool, str), "upgraded": (bool,), "discarded": (int, str)}
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 NULL = "null"       # TOML has no null: an expectation of "null" means JSON null
 
@@ -180,19 +184,38 @@ def _check_expect_side(ck: _Checker, side: str, exp: dict, where: str, partial: 
     ck.typed(exp, "exit", int, where)
     ck.typed(exp, "record", bool, where)
     ck.typed(exp, "detail_contains", str, where)
-    for key in ("version", "cipher", "transport", "url", "alpn", "sni", "peer_subject"):
+    for key in ("version", "cipher", "transport", "url", "alpn", "sni", "peer_subject",
+                "peer_cert"):
         ck.typed(exp, key, str, where)
     ck.typed(exp, "close_notify", (bool, str), where)
     if isinstance(exp.get("close_notify"), str) and exp["close_notify"] != NULL:
         ck.fail(f'{where}.close_notify must be true, false or "null"')
     ck.typed(exp, "peer_sans", list, where)
     ck.typed(exp, "transcript", (str, list), where)
+    ck.typed(exp, "proto", str, where)
+    _check_starttls_expect(ck, exp, where)
     if not partial and exp.get("record", True) and "ok" not in exp and "error" not in exp:
         ck.fail(f"{where} must say ok = true or error = \"<class>\"")
     if exp.get("ok") is True and exp.get("error") not in (None, NULL):
         ck.fail(f"{where}: ok = true contradicts error = {exp['error']!r}")
     if "exit" in exp and exp["exit"] not in (0, 1, 2, 3):
         ck.fail(f"{where}.exit must be 0, 1, 2 or 3 (see docs/harness.md), got {exp['exit']}")
+
+
+def _check_starttls_expect(ck: _Checker, exp: dict, where: str) -> None:
+    """expect.<side>.starttls: "null" (no STARTTLS dialog: implicit TLS, echo) or a table of
+    offered / upgraded / discarded, each compared with the record's value when given."""
+    if "starttls" not in exp:
+        return
+    value = exp["starttls"]
+    if value == NULL:
+        return
+    ck.table(value, f"{where}.starttls")
+    ck.keys(value, set(STARTTLS_EXPECT_TYPES), f"{where}.starttls")
+    for key, types in STARTTLS_EXPECT_TYPES.items():
+        got = ck.typed(value, key, types, f"{where}.starttls")
+        if isinstance(got, str) and got != NULL:
+            ck.fail(f'{where}.starttls.{key} must be {types[0].__name__} or "null"')
 
 
 def _check_expect_values(ck: _Checker, side: str, exp: dict, where: str) -> None:
@@ -256,7 +279,19 @@ def _parse_server(ck: _Checker, raw: dict) -> dict | None:
     proto = ck.typed(server, "proto", str, "server") or "echo"
     if proto not in PROTOS:
         ck.fail(f"server.proto: unknown protocol {proto!r} (known: {', '.join(sorted(PROTOS))})")
+    _check_starttls_policy(ck, server, "server", proto, SERVER_STARTTLS)
     return {"options": {}, "proto": "echo", **server}
+
+
+def _check_starttls_policy(ck: _Checker, table: dict, where: str, proto: str | None,
+                           policies: tuple[str, ...]) -> None:
+    policy = ck.typed(table, "starttls", str, where)
+    if policy is None:
+        return
+    if policy not in policies:
+        ck.fail(f"{where}.starttls: unknown policy {policy!r} (known: {', '.join(policies)})")
+    if proto not in MAIL_PROTOS:
+        ck.fail(f"{where}.starttls needs {where}.proto = one of {', '.join(sorted(MAIL_PROTOS))}")
 
 
 def _parse_client(ck: _Checker, raw: dict, has_server: bool) -> dict:
@@ -272,6 +307,12 @@ def _parse_client(ck: _Checker, raw: dict, has_server: bool) -> dict:
     parse_only = ck.typed(client, "parse_only", bool, "client") or False
     ck.typed(client, "close_notify", bool, "client")
     ck.typed(client, "timeout_ms", int, "client")
+    proto = ck.typed(client, "proto", str, "client")
+    if proto is not None and proto not in PROTOS:
+        ck.fail(f"client.proto: unknown protocol {proto!r} (known: {', '.join(sorted(PROTOS))})")
+    _check_starttls_policy(ck, client, "client", proto, CLIENT_STARTTLS)
+    if proto in MAIL_PROTOS and "send" in client:
+        ck.fail("client.send is for echo: a mail client runs its protocol's dialog instead")
     if parse_only and has_server:
         ck.fail("client.parse_only never connects: a parse-only case has no [case.server]")
     return {"options": {}, "close_notify": True, **client, "resolve": resolve,

@@ -51,6 +51,8 @@ def check_side(side: str, exp: dict, record: dict | None) -> list[str]:
         want, got = _value(exp[key]), record.get(key)
         if got != want:
             problems.append(f"{side}: {key}: expected {want!r}, got {got!r}")
+    if "starttls" in exp:
+        problems += _check_starttls(side, exp["starttls"], record.get("starttls"))
     if "detail_contains" in exp:
         detail = record.get("detail") or ""
         if exp["detail_contains"].lower() not in detail.lower():
@@ -65,6 +67,17 @@ def check_side(side: str, exp: dict, record: dict | None) -> list[str]:
                             f"    expected {transcripts.format_pairs(want)}\n"
                             f"    got      {transcripts.format_pairs(got)}")
     return problems
+
+
+def _check_starttls(side: str, want, got) -> list[str]:
+    """The record's starttls object: "null" means none (no STARTTLS dialog ran); a table is
+    compared key by key, only the keys it names."""
+    if want == NULL:
+        return [] if got is None else [f"{side}: starttls: expected null, got {got!r}"]
+    if not isinstance(got, dict):
+        return [f"{side}: starttls: expected {want!r}, got {got!r}"]
+    return [f"{side}: starttls.{key}: expected {_value(value)!r}, got {got.get(key)!r}"
+            for key, value in sorted(want.items()) if got.get(key) != _value(value)]
 
 
 def check_agreement(client: dict, server: dict) -> list[str]:

@@ -22,6 +22,11 @@ VERSION_TRANSPORTS = {"tls1.0": "tlsv1.0", "tls1.1": "tlsv1.1", "tls1.2": "tlsv1
 
 DEFAULT_TIMEOUT_MS = 5000   # passed to every binary as --timeout: its own bound on each wait
 
+# STARTTLS policies (docs/starttls.md). None means no upgrade: implicit TLS on a TLS transport,
+# plaintext on tcp:// (a server then does not offer STARTTLS).
+SERVER_STARTTLS = ("offer", "refuse")          # offer and accept / offer, then refuse
+CLIENT_STARTTLS = ("required", "opportunistic")  # refuse plaintext / go on in plaintext
+
 
 class MissingBinary(RuntimeError):
     pass
@@ -63,11 +68,16 @@ class Implementation:
     def client_argv(self, url: str, *, port=None, options: dict | None = None,
                     send: str | None = None, resolve=(), timeout_ms: int = DEFAULT_TIMEOUT_MS,
                     parse_only: bool = False, close_notify: bool = True,
+                    proto: str | None = None, starttls: str | None = None,
                     extra=()) -> list[str]:
+        """proto: "echo" (None: the implementation's default), "smtp", "imap", "pop3";
+        starttls: None or one of CLIENT_STARTTLS."""
         raise NotImplementedError
 
     def server_argv(self, listen: str, *, options: dict | None = None, proto: str = "echo",
-                    timeout_ms: int = DEFAULT_TIMEOUT_MS, extra=()) -> list[str]:
+                    timeout_ms: int = DEFAULT_TIMEOUT_MS, starttls: str | None = None,
+                    extra=()) -> list[str]:
+        """starttls: None or one of SERVER_STARTTLS (a mail proto on a tcp:// listen URL)."""
         raise NotImplementedError
 
 
@@ -94,7 +104,7 @@ class ReferenceBinaries(Implementation):
 
     def client_argv(self, url, *, port=None, options=None, send=None, resolve=(),
                     timeout_ms=DEFAULT_TIMEOUT_MS, parse_only=False, close_notify=True,
-                    extra=()):
+                    proto=None, starttls=None, extra=()):
         argv = [str(self.client_path), url]
         if port is not None:
             argv += ["--port", str(port)]
@@ -110,10 +120,14 @@ class ReferenceBinaries(Implementation):
             argv.append("--parse-only")
         if not close_notify:
             argv.append("--no-close-notify")
+        if proto is not None:
+            argv += ["--proto", proto]
+        if starttls is not None:
+            argv.append(_CLIENT_STARTTLS_FLAGS[starttls])
         return argv + list(extra)
 
     def server_argv(self, listen, *, options=None, proto="echo",
-                    timeout_ms=DEFAULT_TIMEOUT_MS, extra=()):
+                    timeout_ms=DEFAULT_TIMEOUT_MS, starttls=None, extra=()):
         argv = [str(self.server_path), "--listen", listen]
         for name, value in (options or {}).items():
             argv += ["-o", f"{name}={_option_value(value)}"]
@@ -121,25 +135,33 @@ class ReferenceBinaries(Implementation):
             argv += ["--proto", proto]
         if timeout_ms is not None:
             argv += ["--timeout", str(timeout_ms)]
+        if starttls is not None:
+            argv.append(_SERVER_STARTTLS_FLAGS[starttls])
         return argv + list(extra)
+
+
+_CLIENT_STARTTLS_FLAGS = {"required": "--starttls", "opportunistic": "--starttls-opportunistic"}
+_SERVER_STARTTLS_FLAGS = {"offer": "--starttls", "refuse": "--starttls-refuse"}
 
 
 class ReferenceOpenSSL(ReferenceBinaries):
     name = "reference-openssl"
     axis = "openssl"
     lib = "openssl"
-    versions = frozenset({"tls1.2", "tls1.3"})
-    # OpenSSL 3.0 builds TLS 1.0/1.1 but refuses them at security level 2 (Debian's default);
-    # cases for them arrive with the security-level axis.
-    versions_reason = "TLS 1.0/1.1 need security_level 0 and are not in the issue-2 matrix"
+    # OpenSSL 3.0 builds TLS 1.0/1.1 but refuses them unless security_level=0 (Debian's default
+    # is 2): cases/versions.toml says so with rules. SSL 3.0 is not a version-axis value.
+    versions = frozenset({"tls1.0", "tls1.1", "tls1.2", "tls1.3"})
+    versions_reason = ""
 
 
 class ReferenceGnuTLS(ReferenceBinaries):
     name = "reference-gnutls"
     axis = "gnutls"
     lib = "gnutls"
-    versions = frozenset({"tls1.2", "tls1.3"})
-    versions_reason = "TLS 1.0/1.1 are outside Debian's default GnuTLS priority string"
+    # GnuTLS's NORMAL priority enables TLS 1.0/1.1; security_level >= 1 removes them (OpenSSL's
+    # rule, docs/backend-gnutls.md).
+    versions = frozenset({"tls1.0", "tls1.1", "tls1.2", "tls1.3"})
+    versions_reason = ""
 
 
 # Axis value -> implementation. The order is the order of the matrix (and of test ids).

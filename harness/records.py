@@ -34,6 +34,10 @@ RECORD_KEYS: dict[str, tuple] = {
 # line protocol ran (STARTTLS arrives in a later issue).
 OPTIONAL_KEYS = {"id", "peer_cert", "proto", "starttls"}
 VERSIONS = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+PROTOS = ("echo", "smtp", "imap", "pop3")
+# The "starttls" object of a STARTTLS dialog (docs/result-record.md): key -> accepted types.
+STARTTLS_KEYS: dict[str, tuple] = {"offered": (bool, None), "upgraded": (bool,),
+                                   "discarded": (int, None)}
 
 
 def _type_ok(value, accepted: tuple) -> bool:
@@ -70,11 +74,32 @@ def record_problems(record: dict, side: str | None = None) -> list[str]:
         problems.append(f"stage {record['stage']!r} is not a stage in lib/errors.h")
     if record["version"] is not None and record["version"] not in VERSIONS:
         problems.append(f"version {record['version']!r} is not one of {', '.join(VERSIONS)}")
+    problems += _mail_problems(record)
     for i, msg in enumerate(record["transcript"] or []):
         if not (isinstance(msg, dict) and msg.get("from") in ("client", "server")
                 and isinstance(msg.get("msg"), str)):
             problems.append(f"transcript[{i}] is {msg!r}, expected "
                             '{"from": "client"|"server", "msg": "Name"}')
+    return problems
+
+
+def _mail_problems(record: dict) -> list[str]:
+    """The optional "proto" and "starttls" keys, when a record has them."""
+    problems = []
+    if "proto" in record and record["proto"] not in PROTOS:
+        problems.append(f"proto {record['proto']!r} is not one of {', '.join(PROTOS)}")
+    starttls = record.get("starttls")
+    if starttls is None:
+        return problems
+    if not isinstance(starttls, dict) or set(starttls) != set(STARTTLS_KEYS):
+        return problems + [f"starttls is {starttls!r}, expected null or an object with "
+                           f"{', '.join(STARTTLS_KEYS)}"]
+    for key, accepted in STARTTLS_KEYS.items():
+        if not _type_ok(starttls[key], accepted):
+            names = "/".join("null" if t is None else t.__name__ for t in accepted)
+            problems.append(f"starttls.{key} is {starttls[key]!r}, expected {names}")
+    if isinstance(starttls["discarded"], int) and starttls["discarded"] < 0:
+        problems.append(f"starttls.discarded is {starttls['discarded']}, a negative byte count")
     return problems
 
 

@@ -30,10 +30,12 @@ class ProcessSet:
     """Every process one test starts. close() stops what still runs; findings() lists sanitizer
     reports from any of them (make test-san fails a test on those)."""
 
-    def __init__(self):
+    def __init__(self, batch=None):
         self.servers: list[ServerProcess] = []
         self.clients: list[ClientRun | ClientHang] = []
         self.tools: list[ToolProcess] = []
+        # A harness.batch.BatchPool runs clients as --batch lines (opt-in, `--tlsm-batch`).
+        self.batch = batch
 
     def start_server(self, argv: list[str], ready_timeout: float | None = None) -> ServerProcess:
         server = ServerProcess(argv)
@@ -53,7 +55,8 @@ class ProcessSet:
         if timeout is None:
             timeout = DEFAULT_TIMEOUT_MS / 1000 + CLIENT_SLACK_S
         try:
-            run = run_client(argv, timeout, stdin_text)
+            run = (self.batch.run_client if self.batch is not None else run_client)(
+                argv, timeout, stdin_text)
         except ClientHang as hang:
             self.clients.append(hang)
             raise
@@ -140,7 +143,8 @@ def run_variant(variant: Variant, pki: Pki, impls: dict[str, Implementation],
         if variant.server is not None:
             spec = substitute(variant.server, values, final=True)
             argv = impls[variant.axes["server"]].server_argv(
-                spec["listen"], options=spec["options"], proto=spec["proto"])
+                spec["listen"], options=spec["options"], proto=spec["proto"],
+                starttls=spec.get("starttls"))
             try:
                 server = procs.start_server(argv)
             except ServerStartError as exc:
@@ -164,7 +168,8 @@ def _run_client(variant: Variant, values: dict, impls, procs: ProcessSet, out: O
     argv = impls[variant.axes["client"]].client_argv(
         spec["url"], port=spec.get("port"), options=spec["options"], send=spec.get("send"),
         resolve=spec["resolve"], timeout_ms=timeout_ms, parse_only=spec["parse_only"],
-        close_notify=spec["close_notify"])
+        close_notify=spec["close_notify"], proto=spec.get("proto"),
+        starttls=spec.get("starttls"))
     exp = out.expect["client"]
     try:
         run = procs.run_client(argv, timeout=timeout_ms / 1000 + CLIENT_SLACK_S)
