@@ -1,7 +1,8 @@
 # tlsmatrix — the targets are the README's verbs.
 #   make          build bin/tlsm-{client,server}-{openssl,gnutls}
 #   make test     C units, harness tests and the case matrix; units + a matrix sample under ASan+UBSan
-#   make run      the full default matrix against the reference implementations, with reports
+#   make run      the full default matrix against the reference implementations, with reports in out/
+#   make bench    the matrix's throughput against openssl s_time's raw handshake rate
 #   make fuzz     libFuzzer over the URL grammar, the --batch reader and option parsing
 #   make clean
 
@@ -86,10 +87,18 @@ test-py: all
 
 test: all test-units test-py test-san
 
+# The reports (docs/reports.md) go to OUT: results.json, summary.md, report.html, junit.xml.
+OUT ?= out
 run: all
-	@mkdir -p out
-	$(PYTHON) -m harness run --junitxml=out/junit.xml; rc=$$?; \
-	  echo "tlsmatrix: JUnit report in $(CURDIR)/out/junit.xml"; exit $$rc
+	$(PYTHON) -m harness run --out $(OUT); rc=$$?; \
+	  echo "tlsmatrix: open $(abspath $(OUT))/report.html (also results.json, summary.md, junit.xml)"; \
+	  exit $$rc
+
+# The default matrix with 2 workers, then openssl s_time for the raw handshake rate
+# (docs/performance.md). BENCH_ARGS=--batch measures the persistent --batch clients.
+BENCH_SECONDS ?= 5
+bench: all
+	$(PYTHON) -m harness bench --jobs 2 --out $(OUT)/bench --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 # Fuzzing: each target runs FUZZ_SECONDS on a scratch corpus seeded from tests/fuzz/corpus/<target>.
 FUZZ_SECONDS ?= 30

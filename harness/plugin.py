@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from . import batch
 from . import procs as procs_module
 from .cases import CaseFormatError, Variant, expand, load_file
 from .impls import IMPLEMENTATIONS, MissingBinary
@@ -17,8 +18,9 @@ from .runner import ProcessSet, run_variant
 from .session import PKI_KEY, LazyPki, session_pki
 
 
-# The fixtures for tests/ (pki, impls, procs, shared_procs) live in their own module.
-pytest_plugins = ["harness.fixtures"]
+# The fixtures for tests/ (pki, impls, procs, shared_procs) and the reports (results.json,
+# report.html, --tlsm-shard) live in their own modules.
+pytest_plugins = ["harness.fixtures", "harness.reports.plugin"]
 
 
 class CaseFailed(AssertionError):
@@ -58,7 +60,7 @@ class CaseItem(pytest.Item):
 
     def runtest(self):
         outcome = run_variant(self.variant, session_pki(self.config), IMPLEMENTATIONS,
-                              ProcessSet())
+                              ProcessSet(batch=batch.active_pool()))
         self.user_properties.append(("records", json.dumps(
             {"client": outcome.client_record, "server": outcome.server_records})))
         if outcome.problems:

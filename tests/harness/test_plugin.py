@@ -10,7 +10,7 @@ from harness import REPO_ROOT
 RESTRICTED_AND_UNSUPPORTED = """
 [[case]]
 id = "demo.restricted"
-about = "only GnuTLS, and TLS 1.1 which no reference implementation runs"
+about = "only GnuTLS, and TLS 1.1 which the inner session's conftest says GnuTLS cannot run"
 spec = "none"
 axes = { client = ["gnutls"], version = ["tls1.1"] }
 restricted = "demo reason for restricting"
@@ -21,10 +21,20 @@ expect.server = { ok = true }
 """
 
 
+# Both reference implementations run every version-axis value; the inner session pretends that
+# GnuTLS lacks TLS 1.1 so that the skip and its reason can be seen.
+PRETEND_NO_TLS11 = """
+from harness.impls import IMPLEMENTATIONS
+IMPLEMENTATIONS["gnutls"].versions = frozenset({"tls1.2", "tls1.3"})
+IMPLEMENTATIONS["gnutls"].versions_reason = "pretended by the inner conftest"
+"""
+
+
 @pytest.fixture
 def inner(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
     pytester.mkdir("cases")
+    pytester.makeconftest(PRETEND_NO_TLS11)
 
     def run(text, *args):
         (pytester.path / "cases" / "demo.toml").write_text(textwrap.dedent(text))

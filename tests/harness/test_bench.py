@@ -1,0 +1,33 @@
+"""make bench's arithmetic and its reading of openssl s_time (the runs themselves are too slow
+for make test; docs/performance.md has real figures)."""
+
+import pytest
+
+from harness.bench import MatrixRun, RawRun, parse_s_time, report_lines
+
+S_TIME_OUTPUT = """Collecting connection statistics for 3 seconds
+*****************************
+
+1868 connections in 1.01s; 1849.50 connections/user sec, bytes read 0
+1868 connections in 4 real seconds, 0 bytes read per connection
+"""
+
+
+def test_s_time_count_is_the_real_seconds_line():
+    assert parse_s_time(S_TIME_OUTPUT) == 1868
+
+
+def test_s_time_without_a_count_is_an_error():
+    with pytest.raises(RuntimeError, match="no connection count"):
+        parse_s_time("ERROR\nconnect: Connection refused\n")
+
+
+def test_report_lines():
+    lines = report_lines(MatrixRun(cases=2000, handshakes=1500, wall_s=50.0, exit_code=0,
+                                   failed=3),
+                         RawRun(connections=3000, wall_s=5.0), jobs=2)
+    text = "\n".join(lines)
+    assert "cases:               2000 (3 failed)" in text
+    assert "cases per second:    40.0" in text
+    assert "30.0/s" in text and "600.0/s" in text
+    assert "harness / raw:       5.0%" in text

@@ -1,0 +1,144 @@
+"""The reports from real inner pytest sessions (the reference binaries, pytest-xdist): every
+test reaches results.json with its axes, outcome and records even from xdist workers; the end
+table is printed; shards merged equal the unsharded run; --tlsm-libs narrows the pairings."""
+
+import json
+import textwrap
+
+import pytest
+
+from harness import REPO_ROOT
+from harness.merge import MergeError, merge_dirs
+
+CASES = """
+[[case]]
+id = "demo.tcp"
+about = "a line over tcp comes back"
+spec = "none"
+server.listen = "tcp://{host}:0"
+client.url = "tcp://{host}:{port}"
+client.send = "hello"
+expect.client = { ok = true, transport = "tcp" }
+expect.server = { ok = true }
+
+[[case]]
+id = "demo.tls-to-plain"
+about = "a TLS client against a plain echo server cannot succeed; this case wrongly says it does"
+spec = "none"
+server.listen = "tcp://{host}:0"
+client.url = "tls://{host}:{port}"
+client.send = "hello"
+client.timeout_ms = 3000
+expect.client = { ok = true }
+expect.server = { ok = true }
+"""
+
+TESTS = """
+import pytest
+
+def test_plain():
+    pass
+
+@pytest.mark.xfail(reason="known gap", strict=True)
+def test_known_gap():
+    assert False
+
+def test_skipped():
+    pytest.skip("nothing to do here")
+"""
+
+
+@pytest.fixture
+def inner(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    pytester.mkdir("cases")
+    (pytester.path / "cases" / "demo.toml").write_text(textwrap.dedent(CASES))
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "test_demo.py").write_text(textwrap.dedent(TESTS))
+
+    def run(out, *args):
+        result = pytester.runpytest_subprocess(
+            "-p", "harness.plugin", "-p", "no:cacheprovider", "--tlsm-out", str(out),
+            f"--junitxml={out}/junit.xml", "cases", "tests", *args, timeout=180)
+        return result, json.loads((out / "results.json").read_text())
+    return run
+
+
+def by_id(doc):
+    return {e["nodeid"]: e for e in doc["tests"]}
+
+
+def essentials(doc):
+    """What must not depend on sharding: ids, outcomes and error classes (not timings)."""
+    return sorted((e["nodeid"], e["id"], e["outcome"], e["classes"]["client"],
+                   e["classes"]["server"], json.dumps(e["axes"], sort_keys=True))
+                  for e in doc["tests"])
+
+
+def test_xdist_workers_ship_complete_results(inner, pytester):
+    result, doc = inner(pytester.path / "out", "-n", "2")
+    result.assert_outcomes(passed=9, failed=8, xfailed=1, skipped=1)
+    tests = by_id(doc)
+    assert doc["counts"] == {"total": 19, "passed": 9, "failed": 8, "xfailed": 1,
+                             "skipped": 1, "error": 0, "xpassed": 0}
+    ok = tests["cases/demo.toml::openssl>gnutls-ipv6-demo.tcp"]
+    assert ok["outcome"] == "passed" and ok["kind"] == "case" and ok["group"] == "demo"
+    assert ok["case"] == "demo.tcp"
+    assert ok["axes"] == {"client": "openssl", "server": "gnutls", "host": "[::1]"}
+    assert ok["client"]["impl"] == "reference-openssl" and ok["client"]["ok"] is True
+    assert ok["server"]["impl"] == "reference-gnutls"
+    assert ok["server"]["peer_port"] == ok["client"]["local_port"]
+    bad = tests["cases/demo.toml::gnutls>openssl-ipv4-demo.tls-to-plain"]
+    assert bad["outcome"] == "failed" and "client: " in bad["reason"]
+    assert bad["classes"]["client"] and bad["client"]["ok"] is False
+    assert bad["client"]["detail"]
+    assert tests["tests/test_demo.py::test_known_gap"]["outcome"] == "xfailed"
+    assert tests["tests/test_demo.py::test_known_gap"]["reason"] == "known gap"
+    skipped = tests["tests/test_demo.py::test_skipped"]
+    assert skipped["outcome"] == "skipped" and skipped["reason"] == "nothing to do here"
+    assert skipped["group"] == "tests"
+    result.stdout.fnmatch_lines(["*tlsmatrix summary*", "demo *16*8*8*", "total *19*9*8*",
+                                 f"tlsmatrix: reports in {pytester.path / 'out'}/*"])
+    out = pytester.path / "out"
+    page = (out / "report.html").read_text()
+    assert "demo.tls-to-plain" in page and bad["classes"]["client"] in page
+    assert "## Failures (8)" in (out / "summary.md").read_text()
+    assert (out / "junit.xml").is_file()
+
+
+def test_merged_shards_equal_the_unsharded_run(inner, pytester):
+    _, whole = inner(pytester.path / "whole")
+    r1, shard1 = inner(pytester.path / "s1", "--tlsm-shard", "1/2", "-n", "2")
+    r2, shard2 = inner(pytester.path / "s2", "--tlsm-shard", "2/2")
+    sizes = [len(shard1["tests"]), len(shard2["tests"])]
+    assert sum(sizes) == 19 and abs(sizes[0] - sizes[1]) <= 1
+    assert not set(by_id(shard1)) & set(by_id(shard2))
+    assert shard1["run"]["shard"] == "1/2"
+    merged = merge_dirs([pytester.path / "s1", pytester.path / "s2"], pytester.path / "merged")
+    assert essentials(merged) == essentials(whole)
+    assert merged["counts"] == whole["counts"]
+    assert merged["run"]["shards"] == ["1/2", "2/2"]
+    on_disk = json.loads((pytester.path / "merged" / "results.json").read_text())
+    assert essentials(on_disk) == essentials(whole)
+    assert (pytester.path / "merged" / "junit.xml").read_text().count("<testcase ") == 19
+    # A shard merged twice is two runs mixed up, not a bigger run.
+    with pytest.raises(MergeError, match="overlap"):
+        merge_dirs([pytester.path / "s1", pytester.path / "s1"], pytester.path / "twice")
+
+
+def test_libs_keep_only_pairings_of_those_libraries(inner, pytester):
+    result, doc = inner(pytester.path / "out", "--tlsm-libs", "gnutls")
+    cases = [e for e in doc["tests"] if e["kind"] == "case"]
+    assert len(cases) == 4
+    assert {(e["axes"]["client"], e["axes"]["server"]) for e in cases} == {("gnutls", "gnutls")}
+    assert len(doc["tests"]) == 7   # tests/ are not narrowed
+
+
+def test_batch_clients_give_the_same_results(inner, pytester):
+    _, alone = inner(pytester.path / "alone")
+    _, batched = inner(pytester.path / "batched", "--tlsm-batch", "-n", "2")
+    assert essentials(batched) == essentials(alone)
+    for e in batched["tests"]:
+        if e["case"] == "demo.tcp":
+            assert e["client"]["id"] is None
+            assert e["server"]["peer_port"] == e["client"]["local_port"]
