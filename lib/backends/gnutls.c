@@ -28,6 +28,7 @@
 
 #include "alerts.h"
 #include "backend.h"
+#include "fingerprint.h"
 #include "net.h"
 
 #define MAX_FILE_BYTES (16 * 1024 * 1024) /* cert/key/CA files larger than this are refused */
@@ -76,8 +77,7 @@ struct tlsm_ctx {
     unsigned verify_flags; /* GNUTLS_VERIFY_* for the chain check (profile of the level) */
 
     gnutls_digest_algorithm_t fp_algo; /* peer_fingerprint; GNUTLS_DIG_UNKNOWN when not given */
-    unsigned char fp[64];
-    size_t fp_len;
+    tlsm_fingerprint fp;
 
     gnutls_certificate_credentials_t cred;
     gnutls_x509_trust_list_t trust; /* owned by cred once attached */
@@ -1650,7 +1650,7 @@ static int check_fingerprint(const tlsm_ctx *ctx, gnutls_x509_crt_t leaf, tlsm_e
     unsigned char got[64];
     size_t size = sizeof got;
     int ret = gnutls_x509_crt_get_fingerprint(leaf, ctx->fp_algo, got, &size);
-    if (ret < 0 || size != ctx->fp_len || memcmp(got, ctx->fp, size) != 0) {
+    if (ret < 0 || size != ctx->fp.len || memcmp(got, ctx->fp.digest, size) != 0) {
         e->cls = TLSM_E_TLS_CERT_FINGERPRINT_MISMATCH;
         e->stage = TLSM_STAGE_VERIFY;
         char subject[256];
@@ -1667,7 +1667,7 @@ static int check_peer(tlsm_conn *c, tlsm_error *e)
 {
     const tlsm_ctx *ctx = c->ctx;
     int want_name = ctx->verify_peer_name && c->verify_name != NULL;
-    if (!ctx->verify_peer && !want_name && ctx->fp_len == 0)
+    if (!ctx->verify_peer && !want_name && ctx->fp.len == 0)
         return 0;
     unsigned n = 0;
     const gnutls_datum_t *der = gnutls_certificate_get_peers(c->session, &n);
@@ -1697,7 +1697,7 @@ static int check_peer(tlsm_conn *c, tlsm_error *e)
     }
     if (rc == 0 && ctx->verify_peer)
         rc = check_chain(ctx, &v, e);
-    if (rc == 0 && ctx->fp_len > 0) {
+    if (rc == 0 && ctx->fp.len > 0) {
         /* A match does not skip the name check: PHP's code goes on to check the name even
          * though its comment says the fingerprint "trumps" it (docs/backend-openssl.md). */
         rc = check_fingerprint(ctx, v.peer[0], e);
@@ -1749,63 +1749,17 @@ static gnutls_alert_description_t alert_for_verify_class(tlsm_class cls)
 /* ------------------------------------------------------------------------------------------ */
 /* peer_fingerprint, ALPN                                                                     */
 
-static int hex_value(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* "hex" (algorithm by length: 32 md5, 40 sha1, 64 sha256) or "algo:hex"; colons between hex
- * pairs are allowed, case does not matter. */
+/* The text is parsed by the core (lib/fingerprint.c); GnuTLS only has to know the digest. */
 static int parse_fingerprint(tlsm_ctx *ctx, const char *text, tlsm_error *e)
 {
-    const char *hex = text;
-    gnutls_digest_algorithm_t algo = GNUTLS_DIG_UNKNOWN;
-    static const struct {
-        const char *name;
-        gnutls_digest_algorithm_t algo;
-    } named[] = {{"md5", GNUTLS_DIG_MD5}, {"sha1", GNUTLS_DIG_SHA1}, {"sha256", GNUTLS_DIG_SHA256},
-                 {"sha384", GNUTLS_DIG_SHA384}, {"sha512", GNUTLS_DIG_SHA512}};
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
-        size_t l = strlen(named[i].name);
-        if (strncasecmp(text, named[i].name, l) == 0 && text[l] == ':') {
-            algo = named[i].algo;
-            hex = text + l + 1;
-        }
-    }
-    size_t n = 0;
-    int hi = -1;
-    for (const char *p = hex; *p; p++) {
-        if (*p == ':')
-            continue;
-        int v = hex_value((unsigned char)*p);
-        if (v < 0 || n >= sizeof ctx->fp)
-            return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                             "peer_fingerprint: \"%s\" is not a hex digest", text);
-        if (hi < 0) {
-            hi = v;
-        } else {
-            ctx->fp[n++] = (unsigned char)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    if (hi >= 0)
+    if (tlsm_fingerprint_parse(text, &ctx->fp, e) < 0)
+        return -1;
+    gnutls_digest_algorithm_t algo = gnutls_digest_get_id(ctx->fp.algo);
+    if (algo == GNUTLS_DIG_UNKNOWN || (size_t)gnutls_hash_get_len(algo) != ctx->fp.len)
         return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                         "peer_fingerprint: odd number of hex digits");
-    if (algo == GNUTLS_DIG_UNKNOWN)
-        algo = n == 16 ? GNUTLS_DIG_MD5 : n == 20 ? GNUTLS_DIG_SHA1
-               : n == 32 ? GNUTLS_DIG_SHA256 : GNUTLS_DIG_UNKNOWN;
-    if (algo == GNUTLS_DIG_UNKNOWN || (size_t)gnutls_hash_get_len(algo) != n)
-        return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                         "peer_fingerprint: %zu bytes do not fit the digest (md5 16, sha1 20, "
-                         "sha256 32)", n);
+                         "peer_fingerprint \"%s\": this GnuTLS has no %s digest", text,
+                         ctx->fp.algo);
     ctx->fp_algo = algo;
-    ctx->fp_len = n;
     return 0;
 }
 

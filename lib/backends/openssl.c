@@ -9,6 +9,7 @@
  *  - failures are classified from what this file recorded while the handshake ran (the verify
  *    outcome, the alerts seen, the ALPN outcome) first, and from OpenSSL's error queue after. */
 #include "backend.h"
+#include "fingerprint.h"
 
 #include "alerts.h"
 #include "net.h"
@@ -46,9 +47,7 @@
 /* peer_fingerprint, parsed once in ctx_new. */
 typedef struct fingerprint {
     const EVP_MD *md; /* NULL: no fingerprint required */
-    char algo[16];
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len;
+    tlsm_fingerprint want;
 } fingerprint;
 
 /* One sni_certs entry: a complete SSL_CTX that differs from the main one only in credentials. */
@@ -189,20 +188,6 @@ static void subject_of(const X509 *cert, char *out, size_t len)
         return;
     }
     name_to_text(X509_get_subject_name(cert), out, len);
-}
-
-static int is_hex_digit(char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-}
-
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return ch - 'A' + 10;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -711,7 +696,7 @@ static int fingerprint_matches(const fingerprint *fp, const X509 *cert)
     unsigned int len = 0;
     if (!X509_digest(cert, fp->md, digest, &len))
         return 0;
-    return len == fp->len && CRYPTO_memcmp(digest, fp->digest, len) == 0;
+    return len == fp->want.len && CRYPTO_memcmp(digest, fp->want.digest, len) == 0;
 }
 
 /* RFC 6125 as the contract words it: DNS SANs, a wildcard only as the whole leftmost label, the
@@ -771,7 +756,7 @@ static int on_verify_chain(X509_STORE_CTX *store, void *arg)
         if (!fingerprint_matches(&ctx->fp, leaf)) {
             char what[96];
             snprintf(what, sizeof what, "peer certificate's %s fingerprint does not match peer_fingerprint",
-                     ctx->fp.algo);
+                     ctx->fp.want.algo);
             X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
             record_rejection(c, TLSM_E_TLS_CERT_FINGERPRINT_MISMATCH, what, 0, leaf);
             return 0;
@@ -813,51 +798,13 @@ static void apply_verification(SSL_CTX *sc, const tlsm_ctx *ctx, const tlsm_opti
 /* "hex" (md5/sha1/sha256 by length) or "algo:hex"; hex in any case, colons between bytes allowed. */
 static int parse_fingerprint(const char *text, fingerprint *fp, tlsm_error *e)
 {
-    const char *hex = text;
-    const char *colon = strchr(text, ':');
-    if (colon != NULL) {
-        const char *p = text;
-        while (p < colon && is_hex_digit(*p))
-            p++;
-        if (p < colon) { /* "algo:" prefix: the part before the colon is not a hex byte */
-            size_t n = (size_t)(colon - text);
-            if (n == 0 || n >= sizeof fp->algo)
-                return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                                 "peer_fingerprint \"%s\": bad algorithm name", text);
-            copy_string(fp->algo, sizeof fp->algo, text, n);
-            hex = colon + 1;
-        }
-    }
-    unsigned int n = 0;
-    for (const char *p = hex; *p != '\0';) {
-        if (*p == ':') {
-            p++;
-            continue;
-        }
-        if (!is_hex_digit(p[0]) || !is_hex_digit(p[1]) || n >= sizeof fp->digest)
-            return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                             "peer_fingerprint \"%s\": not a hex digest", text);
-        fp->digest[n++] = (unsigned char)(hex_value(p[0]) << 4 | hex_value(p[1]));
-        p += 2;
-    }
-    if (fp->algo[0] == '\0') {
-        const char *by_len = n == 16 ? "md5" : n == 20 ? "sha1" : n == 32 ? "sha256" : NULL;
-        if (by_len == NULL)
-            return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                             "peer_fingerprint \"%s\": %u hex digits name no algorithm "
-                             "(32 md5, 40 sha1, 64 sha256; or write algo:hex)", text, n * 2);
-        copy_string(fp->algo, sizeof fp->algo, by_len, strlen(by_len));
-    }
-    const EVP_MD *md = EVP_get_digestbyname(fp->algo);
-    if (md == NULL)
+    if (tlsm_fingerprint_parse(text, &fp->want, e) < 0)
+        return -1;
+    fp->md = EVP_get_digestbyname(fp->want.algo);
+    if (fp->md == NULL || EVP_MD_get_size(fp->md) != (int)fp->want.len)
         return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                         "peer_fingerprint \"%s\": unknown digest %s", text, fp->algo);
-    if (EVP_MD_get_size(md) != (int)n)
-        return tlsm_fail(e, TLSM_E_CONFIG_BAD_OPTION, TLSM_STAGE_CONFIG,
-                         "peer_fingerprint \"%s\": a %s digest has %d bytes, this has %u", text,
-                         fp->algo, EVP_MD_get_size(md), n);
-    fp->md = md;
-    fp->len = n;
+                         "peer_fingerprint \"%s\": this OpenSSL has no %s digest", text,
+                         fp->want.algo);
     return 0;
 }
 
