@@ -442,6 +442,10 @@ static int run(server *sv, int argc, char **argv)
     printf("READY %s\n", sv->url_text);
     fflush(stdout);
     serve_until_stopped(sv);
+    /* Clients that connected before the stop are in the kernel's backlog: serve them rather
+     * than let closing the listener reset them. */
+    if (sv->url.transport != TLSM_TR_UDP)
+        accept_ready(sv);
     close(sv->listen_fd);
     if (!drain_connections(sv)) {
         fprintf(stderr, "tlsm-server-%s: connections still running at exit\n", be->name);
