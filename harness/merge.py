@@ -33,7 +33,8 @@ def merge_documents(docs: list[tuple[str, dict]]) -> dict:
     for _, doc in docs:
         lib_versions.update(doc["run"].get("lib_versions") or {})
         axis_order = axis_order or doc["run"].get("axis_order") or {}
-    run = {"shards": shards, "shard": None,
+    collection_errors = [err for _, doc in docs for err in doc["run"].get("collection_errors", [])]
+    run = {"shards": shards, "shard": None, "collection_errors": collection_errors,
            # Shards usually run side by side, so the merged wall time is the slowest shard's.
            "duration_s": max((d for d in durations.values() if d is not None), default=None),
            "shard_durations_s": durations, "lib_versions": dict(sorted(lib_versions.items())),
@@ -68,4 +69,7 @@ def main(dirs: list[str], out: str) -> int:
     c = doc["counts"]
     print(f"tlsmatrix: merged {len(dirs)} report(s): {c['total']} tests, {c['passed']} passed, "
           f"{c['failed']} failed, {c['error']} errors; reports in {Path(out).resolve()}/")
-    return 1 if c["failed"] or c["error"] or c["xpassed"] else 0
+    broken = doc["run"]["collection_errors"]
+    if broken:
+        print(f"tlsmatrix: {len(broken)} collection error(s) in the shards", file=sys.stderr)
+    return 1 if c["failed"] or c["error"] or c["xpassed"] or broken else 0

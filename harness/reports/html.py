@@ -170,6 +170,13 @@ def render(doc: dict) -> str:
     out.append("<p>Groups: " + " · ".join(
         f"<a href='#{escape(g)}' class={_worst(status(e) for e in m)}>{escape(g)}</a>"
         for g, m in by_group.items()) + "</p>")
+    broken = run.get("collection_errors") or []
+    if broken:
+        out.append(f"<h2>Collection errors ({len(broken)})</h2><p class=fail>These files could "
+                   "not be read, so none of their tests ran.</p><ul>" + "".join(
+                       f"<li class=fail><code>{escape(err['nodeid'])}</code><br><span "
+                       f"class=detail>{escape(err['error'])}</span></li>" for err in broken)
+                   + "</ul>")
     failures = [e for e in entries if e["outcome"] in FAILING]
     if failures:
         # Long lists stay folded so the matrices are one scroll away.

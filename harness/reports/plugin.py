@@ -18,7 +18,7 @@ from .. import batch, shard
 from ..axes import AXIS_VALUES
 from ..impls import IMPLEMENTATIONS
 from . import terminal
-from .results import META, EntryBuilder, document
+from .results import LONGREPR_LIMIT, META, EntryBuilder, document
 from .write import write_reports
 
 
@@ -68,6 +68,8 @@ class ReportCollector:
         self.shard = config.getoption("tlsm_shard")
         self.libs = parse_libs(config.getoption("tlsm_libs"))
         self.builders: dict[str, EntryBuilder] = {}
+        # A broken case file collects no tests: without this the report would look empty.
+        self.collection_errors: list[dict] = []
         self.started = time.time()
         self.entries: list[dict] | None = None
 
@@ -89,6 +91,13 @@ class ReportCollector:
             builder = self.builders[report.nodeid] = EntryBuilder(report.nodeid)
         builder.add(report)
 
+    @pytest.hookimpl
+    def pytest_collectreport(self, report):
+        # Under xdist every worker reports the same broken file.
+        if report.failed and all(e["nodeid"] != report.nodeid for e in self.collection_errors):
+            text = getattr(report, "longreprtext", "") or str(report.longrepr or "")
+            self.collection_errors.append({"nodeid": report.nodeid, "error": text[:LONGREPR_LIMIT]})
+
     def _document(self) -> dict:
         entries = [b.entry() for b in self.builders.values()]
         run = {"argv": list(self.config.invocation_params.args), "shard": self.shard,
@@ -96,7 +105,8 @@ class ReportCollector:
                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
                "duration_s": round(time.time() - self.started, 2),
                "lib_versions": _lib_versions(entries),
-               "axis_order": {axis: list(values) for axis, values in AXIS_VALUES.items()}}
+               "axis_order": {axis: list(values) for axis, values in AXIS_VALUES.items()},
+               "collection_errors": self.collection_errors}
         doc = document(entries, run)
         self.entries = doc["tests"]
         return doc
@@ -111,7 +121,7 @@ class ReportCollector:
     def pytest_terminal_summary(self, terminalreporter):
         if self.entries is None:
             return
-        terminal.write(terminalreporter, self.entries, self.out_dir)
+        terminal.write(terminalreporter, self.entries, self.out_dir, self.collection_errors)
 
 
 def parse_libs(spec: str | None) -> set[str]:

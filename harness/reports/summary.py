@@ -48,6 +48,12 @@ def render(doc: dict) -> str:
         c = counts(members)
         lines.append(f"| {_cell(group)} | {c['total']} | "
                      + " | ".join(str(c[col]) for col in COLUMNS) + " |")
+    broken = run.get("collection_errors") or []
+    if broken:
+        lines += ["", f"## Collection errors ({len(broken)})", "",
+                  "These files could not be read, so none of their tests ran.", ""]
+        lines += [f"- `{_cell(err['nodeid'])}`: {_cell(err['error'], REASON_LIMIT)}"
+                  for err in broken]
     failures = [e for e in entries if e["outcome"] in FAILING]
     lines += ["", f"## Failures ({len(failures)})", ""]
     if not failures:

@@ -29,11 +29,13 @@ def rows(entries: list[dict]) -> list[tuple[str, dict]]:
     return out
 
 
-def write(terminalreporter, entries: list[dict], out_dir) -> None:
+def write(terminalreporter, entries: list[dict], out_dir, collection_errors=()) -> None:
     tr = terminalreporter
     tr.write_sep("=", "tlsmatrix summary")
     for line, markup in rows(entries):
         tr.write_line(line, **markup)
+    for err in collection_errors:
+        tr.write_line(f"  collection error: {err['nodeid']}: none of its tests ran", red=True)
     failing = [e for e in entries if e["outcome"] in ("failed", "error", "xpassed")]
     for e in failing[:20]:
         # A case's failure is told by its error classes; another test's by its first line.

@@ -22,13 +22,12 @@ expect.client = { ok = true, transport = "tcp" }
 expect.server = { ok = true }
 
 [[case]]
-id = "demo.tls-to-plain"
-about = "a TLS client against a plain echo server cannot succeed; this case wrongly says it does"
+id = "demo.wrong-port"
+about = "a client sent to a closed port (1) is refused; this case wrongly says it connects"
 spec = "none"
 server.listen = "tcp://{host}:0"
-client.url = "tls://{host}:{port}"
+client.url = "tcp://{host}:1"
 client.send = "hello"
-client.timeout_ms = 3000
 expect.client = { ok = true }
 expect.server = { ok = true }
 """
@@ -88,10 +87,10 @@ def test_xdist_workers_ship_complete_results(inner, pytester):
     assert ok["client"]["impl"] == "reference-openssl" and ok["client"]["ok"] is True
     assert ok["server"]["impl"] == "reference-gnutls"
     assert ok["server"]["peer_port"] == ok["client"]["local_port"]
-    bad = tests["cases/demo.toml::gnutls>openssl-ipv4-demo.tls-to-plain"]
+    bad = tests["cases/demo.toml::gnutls>openssl-ipv4-demo.wrong-port"]
     assert bad["outcome"] == "failed" and "client: " in bad["reason"]
-    assert bad["classes"]["client"] and bad["client"]["ok"] is False
-    assert bad["client"]["detail"]
+    assert bad["classes"] == {"client": "connect.refused", "server": None}
+    assert bad["client"]["ok"] is False and "refused" in bad["client"]["detail"]
     assert tests["tests/test_demo.py::test_known_gap"]["outcome"] == "xfailed"
     assert tests["tests/test_demo.py::test_known_gap"]["reason"] == "known gap"
     skipped = tests["tests/test_demo.py::test_skipped"]
@@ -101,7 +100,7 @@ def test_xdist_workers_ship_complete_results(inner, pytester):
                                  f"tlsmatrix: reports in {pytester.path / 'out'}/*"])
     out = pytester.path / "out"
     page = (out / "report.html").read_text()
-    assert "demo.tls-to-plain" in page and bad["classes"]["client"] in page
+    assert "demo.wrong-port" in page and "connect.refused" in page
     assert "## Failures (8)" in (out / "summary.md").read_text()
     assert (out / "junit.xml").is_file()
 
@@ -132,6 +131,15 @@ def test_libs_keep_only_pairings_of_those_libraries(inner, pytester):
     assert len(cases) == 4
     assert {(e["axes"]["client"], e["axes"]["server"]) for e in cases} == {("gnutls", "gnutls")}
     assert len(doc["tests"]) == 7   # tests/ are not narrowed
+    # Not a TTY here: the summary table is plain text.
+    total = next(line for line in result.outlines if line.startswith("total "))
+    assert "\x1b[" not in total
+
+
+def test_summary_table_is_coloured_when_the_terminal_is(inner, pytester):
+    result, _ = inner(pytester.path / "out", "--tlsm-libs", "gnutls", "--color=yes")
+    demo = next(line for line in result.outlines if "demo       4" in line)
+    assert demo.startswith("\x1b[31m")   # red: the group has failures
 
 
 def test_batch_clients_give_the_same_results(inner, pytester):
@@ -142,3 +150,17 @@ def test_batch_clients_give_the_same_results(inner, pytester):
         if e["case"] == "demo.tcp":
             assert e["client"]["id"] is None
             assert e["server"]["peer_port"] == e["client"]["local_port"]
+
+
+def test_a_broken_case_file_is_in_every_report(inner, pytester):
+    (pytester.path / "cases" / "broken.toml").write_text("[[case]]\nid = \n")
+    result, doc = inner(pytester.path / "out", "-n", "2")
+    assert result.ret != pytest.ExitCode.OK
+    errors = doc["run"]["collection_errors"]
+    assert [e["nodeid"] for e in errors] == ["cases/broken.toml"]
+    assert "## Collection errors (1)" in (pytester.path / "out" / "summary.md").read_text()
+    assert "cases/broken.toml" in (pytester.path / "out" / "report.html").read_text()
+    result.stdout.fnmatch_lines(["*collection error: cases/broken.toml: none of its tests ran*"])
+    # A merge carries it and fails on it.
+    merged = merge_dirs([pytester.path / "out"], pytester.path / "merged")
+    assert merged["run"]["collection_errors"] == errors
