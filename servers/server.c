@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -259,8 +258,6 @@ static void start_connection(server *sv, int fd)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int one = 1; /* handshake flights and echoes are small writes: don't let Nagle hold them */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     reserve_slot(sv);
     if (c == NULL || tlsm_set_nonblocking(fd) < 0) {
         free(c);
