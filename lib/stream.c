@@ -59,9 +59,21 @@ int tlsm_stream_await_peer_end(tlsm_stream *s, tlsm_error *e)
     char sink[4096];
     /* Bounded by the deadline; the byte cap stops a peer that streams forever. */
     for (long total = 0; !s->peer_closed && total < (1L << 24);) {
-        long n = tlsm_stream_read(s, sink, sizeof sink, e);
-        if (n < 0)
+        tlsm_error read_err;
+        tlsm_error_clear(&read_err);
+        long n = tlsm_stream_read(s, sink, sizeof sink, &read_err);
+        if (n < 0) {
+            /* After our close_notify, a reset means the peer closed with our close_notify still
+             * unread: it ended without its own, exactly like a bare FIN. Which of the two the
+             * kernel shows depends only on timing, so the verdict is io.truncated either way. */
+            if (read_err.cls == TLSM_E_IO_RESET)
+                tlsm_fail(e, TLSM_E_IO_TRUNCATED, TLSM_STAGE_CLOSE,
+                          "the peer reset the connection instead of sending close_notify (%s)",
+                          read_err.detail);
+            else
+                tlsm_fail(e, read_err.cls, read_err.stage, "%s", read_err.detail);
             return 0;
+        }
         total += n;
     }
     if (!s->peer_closed)

@@ -29,8 +29,9 @@ int tlsm_stream_write(tlsm_stream *s, const void *buf, size_t len, tlsm_error *e
 int tlsm_stream_finish(tlsm_stream *s, int skip_close_notify, tlsm_error *e);
 
 /* After finishing, waits (bounded) for the peer's end. Returns 1 when the peer ended cleanly
- * (close_notify on TLS), 0 when it did not (e says why: io.truncated, io.timeout …). Data that
- * still arrives is discarded. */
+ * (close_notify on TLS), 0 when it did not (e says why: io.truncated — also for a reset, which
+ * here only means our close_notify was unread — io.timeout …). Data that still arrives is
+ * discarded. */
 int tlsm_stream_await_peer_end(tlsm_stream *s, tlsm_error *e);
 
 #endif
