@@ -113,22 +113,36 @@ class GnuTLSServer:
 
 # ---- clients ------------------------------------------------------------------------------------
 
-class OpenSSLClient:
-    name = "openssl s_client"
+class ToolClient:
+    """A library's own client tool: how to start it and which line says the handshake is done.
+    The echo itself is the same for every tool."""
+
+    name = ""
+    handshake_done = ""
+
+    def argv(self, pki: Pki, addr: str, port: int) -> list[str]:
+        raise NotImplementedError
 
     def echo(self, procs, pki: Pki, addr: str, port: int, text: str) -> ToolProcess:
-        # No -quiet: it implies -ign_eof, and we want s_client to send close_notify and exit
-        # when its stdin closes. -verify_return_error makes a bad certificate fatal.
-        argv = ["openssl", "s_client", "-connect", f"{bracketed(addr)}:{port}",
-                "-CAfile", str(pki.ca_cert), "-verify_return_error", "-verify_ip", addr]
-        tool = procs.start_tool(argv)
-        # "New, TLSv1.3, Cipher is …" ends the handshake report (the SSL-Session block after it
-        # waits for a session ticket in TLS 1.3, which a server need not send).
-        if not tool.wait_for(r"^New, \S+, Cipher is", TOOL_WAIT_S):
+        tool = procs.start_tool(self.argv(pki, addr, port))
+        if not tool.wait_for(self.handshake_done, TOOL_WAIT_S):
             raise ToolError(f"{self.name}: no completed handshake within {TOOL_WAIT_S:g} s",
                             tool)
         _echo_and_close(self.name, tool, text)
         return tool
+
+
+class OpenSSLClient(ToolClient):
+    name = "openssl s_client"
+    # "New, TLSv1.3, Cipher is …" ends the handshake report (the SSL-Session block after it
+    # waits for a session ticket in TLS 1.3, which a server need not send).
+    handshake_done = r"^New, \S+, Cipher is"
+
+    def argv(self, pki: Pki, addr: str, port: int) -> list[str]:
+        # No -quiet: it implies -ign_eof, and we want s_client to send close_notify and exit
+        # when its stdin closes. -verify_return_error makes a bad certificate fatal.
+        return ["openssl", "s_client", "-connect", f"{bracketed(addr)}:{port}",
+                "-CAfile", str(pki.ca_cert), "-verify_return_error", "-verify_ip", addr]
 
     @staticmethod
     def negotiated_version(tool: ToolProcess) -> str | None:
@@ -136,19 +150,14 @@ class OpenSSLClient:
         return m.group(1) if m else None
 
 
-class GnuTLSClient:
+class GnuTLSClient(ToolClient):
     name = "gnutls-cli"
+    handshake_done = r"^- Simple Client Mode"
 
-    def echo(self, procs, pki: Pki, addr: str, port: int, text: str) -> ToolProcess:
+    def argv(self, pki: Pki, addr: str, port: int) -> list[str]:
         # gnutls-cli verifies the certificate against the host it connects to (an IP address
         # matches the certificate's IP SANs) and on stdin EOF sends close_notify and exits.
-        argv = ["gnutls-cli", "--x509cafile", str(pki.ca_cert), "-p", str(port), addr]
-        tool = procs.start_tool(argv)
-        if not tool.wait_for(r"^- Simple Client Mode", TOOL_WAIT_S):
-            raise ToolError(f"{self.name}: no completed handshake within {TOOL_WAIT_S:g} s",
-                            tool)
-        _echo_and_close(self.name, tool, text)
-        return tool
+        return ["gnutls-cli", "--x509cafile", str(pki.ca_cert), "-p", str(port), addr]
 
     @staticmethod
     def negotiated_version(tool: ToolProcess) -> str | None:
