@@ -99,6 +99,20 @@ def _next_line(conn: LineConn, timeout: float) -> str | None:
     return conn.read_line(max(timeout, 0.001))
 
 
+def _reply_lines(conn: LineConn, first_timeout: float, deadline: float, what: str):
+    """The lines of one reply: the first within first_timeout, the rest by the deadline. Yields
+    nothing when the peer closed before the reply began; WireError when it closed inside one or
+    the reply ran past MAX_REPLY_LINES."""
+    for n in range(MAX_REPLY_LINES):
+        line = _next_line(conn, first_timeout if n == 0 else deadline - time.monotonic())
+        if line is None:
+            if n:
+                raise WireError("the server closed the connection inside a reply")
+            return
+        yield line
+    raise WireError(f"{what} of more than {MAX_REPLY_LINES} lines")
+
+
 class Smtp(Dialect):
     name = "smtp"
     capability_command = b"EHLO attack-check.tlsmatrix.test\r\n"
@@ -113,20 +127,14 @@ class Smtp(Dialect):
 
     def read_reply(self, conn, first_timeout, deadline, multiline=True):
         lines = []
-        for _ in range(MAX_REPLY_LINES):
-            timeout = first_timeout if not lines else deadline - time.monotonic()
-            line = _next_line(conn, timeout)
-            if line is None:
-                if lines:
-                    raise WireError("the server closed the connection inside a reply")
-                return None
+        for line in _reply_lines(conn, first_timeout, deadline, "an SMTP reply"):
             m = self._LINE.match(line)
             if not m:
                 raise WireError(f"not an SMTP reply line: {line!r}")
             lines.append(line)
             if m.group(2) != "-":
                 return Reply(lines, line[0] in "23")
-        raise WireError(f"an SMTP reply of more than {MAX_REPLY_LINES} lines")
+        return None
 
     def offers_starttls(self, reply):
         return any(line[4:].split()[:1] == ["STARTTLS"] for line in reply.lines[1:])
@@ -185,19 +193,13 @@ class Imap(Dialect):
 
     def read_reply(self, conn, first_timeout, deadline, multiline=True):
         lines = []
-        for _ in range(MAX_REPLY_LINES):
-            timeout = first_timeout if not lines else deadline - time.monotonic()
-            line = _next_line(conn, timeout)
-            if line is None:
-                if lines:
-                    raise WireError("the server closed the connection inside a reply")
-                return None
+        for line in _reply_lines(conn, first_timeout, deadline, "an IMAP response"):
             lines.append(line)
             if line.startswith(("* ", "+ ")):    # untagged data: the tagged line ends it
                 continue
             tag, _, rest = line.partition(" ")
             return Reply(lines, rest.upper().startswith("OK"), tag)
-        raise WireError(f"an IMAP response of more than {MAX_REPLY_LINES} lines")
+        return None
 
     def read_greeting(self, conn, timeout):
         """The greeting is one untagged line: * OK, * PREAUTH or * BYE (RFC 9051 §7.1)."""
