@@ -1,9 +1,8 @@
 """A broken case file fails collection with a message naming the file, the case id and the key."""
 
-import textwrap
-
 import pytest
 
+from case_files import write_case_file as write
 from harness.cases import CaseFormatError, load_file
 
 GOOD_SERVER_CASE = """
@@ -16,12 +15,6 @@ client.url = "tcp://{host}:{port}"
 expect.client.ok = true
 expect.server.ok = true
 """
-
-
-def write(tmp_path, text):
-    path = tmp_path / "topic.toml"
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def test_a_good_file_loads(tmp_path):

@@ -1,10 +1,9 @@
 """The case keys for mail protocols and STARTTLS (docs/case-format.md): what loads, what fails
 with which message, how expect.*.starttls is compared and how a record's starttls is checked."""
 
-import textwrap
-
 import pytest
 
+from case_files import write_case_file as write
 from harness.cases import CaseFormatError, load_file
 from harness.expect import check_side
 from harness.records import record_problems
@@ -24,12 +23,6 @@ client.starttls = "required"
 expect.client = { ok = true, proto = "smtp", starttls = { offered = true, upgraded = true, discarded = 0 } }
 expect.server = { ok = true, starttls = { upgraded = true } }
 """
-
-
-def write(tmp_path, text):
-    path = tmp_path / "topic.toml"
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def test_a_mail_case_loads_and_keeps_its_policies(tmp_path):
