@@ -240,12 +240,9 @@ class ServerProcess:
                         self.ready = ready
                         self._cond.notify_all()
                         continue
-                try:
-                    value = json.loads(line)
-                except ValueError:
-                    value = None
-                if isinstance(value, dict):
-                    self.records.append(value)
+                record = as_record(line)
+                if record is not None:
+                    self.records.append(record)
                 else:
                     self.noise.append(line)
                 self._cond.notify_all()
@@ -361,17 +358,23 @@ class ClientHang(ProcessError):
         self.argv, self.stdout, self.stderr = argv, stdout, stderr
 
 
+def as_record(line: str) -> dict | None:
+    """The JSON object a line holds, or None when it is anything else (noise)."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def parse_json_lines(text: str) -> tuple[list[dict], list[str]]:
     records, noise = [], []
     for line in text.splitlines():
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            value = None
-        if isinstance(value, dict):
-            records.append(value)
+        record = as_record(line)
+        if record is not None:
+            records.append(record)
         else:
             noise.append(line)
     return records, noise
