@@ -436,16 +436,25 @@ class ToolProcess:
 
     def wait_for(self, pattern: str, timeout: float) -> re.Match | None:
         """The first output line matching pattern (re.search), waiting up to timeout seconds."""
+        found = self.wait_for_line(pattern, timeout)
+        return found[0] if found else None
+
+    def wait_for_line(self, pattern: str, timeout: float,
+                      start: int = 0) -> tuple[re.Match, int] | None:
+        """The first line from index `start` on that matches, with its index; None when none
+        comes within timeout seconds or the output ends without one. The end is the reader's
+        EOF, not the process's exit: an exited tool's last lines may still be in the pipe.
+        NUL bytes around a line are ignored (s_client -starttls pop3 ends a line with one)."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
         with self._cond:
-            seen = 0
+            seen = start
             while True:
-                for line in self.lines[seen:]:
-                    m = rx.search(line)
+                for i in range(seen, len(self.lines)):
+                    m = rx.search(self.lines[i].strip("\x00"))
                     if m:
-                        return m
-                seen = len(self.lines)
+                        return m, i
+                seen = max(seen, len(self.lines))
                 left = deadline - time.monotonic()
                 if left <= 0 or self._done:
                     return None

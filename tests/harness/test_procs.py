@@ -153,3 +153,28 @@ def test_sanitizer_reports_are_recognised(line):
 
 def test_clean_stderr_has_no_sanitizer_reports():
     assert procs.sanitizer_reports("tlsm-client: connect: refused\n") == []
+
+
+def test_tool_output_after_the_tool_exits_is_still_waited_for():
+    # The tool exits at once; a child it left holds the pipe and writes later. "Exited" is not
+    # "no more output": the wait must last until the pipe's end (this once lost the last reply
+    # of fast mail dialogs).
+    tool = procs.ToolProcess(["sh", "-c", "echo early; (sleep 0.3; echo late) & exit 0"])
+    try:
+        assert tool.wait_for_line(r"^early$", 5) is not None
+        tool.proc.wait(timeout=5)
+        found = tool.wait_for_line(r"^late$", 5, start=1)
+        assert found is not None and found[1] == 1, tool.lines
+        assert tool.wait_for_line(r"^never$", 5) is None   # the pipe's end, not the timeout
+    finally:
+        tool.stop()
+
+
+def test_tool_line_search_starts_at_the_given_index():
+    tool = procs.ToolProcess(["sh", "-c", "echo x; echo x"])
+    try:
+        assert tool.wait_for_line(r"^x$", 5)[1] == 0
+        assert tool.wait_for_line(r"^x$", 5, start=1)[1] == 1
+        assert tool.wait_for_line(r"^x$", 5, start=2) is None
+    finally:
+        tool.stop()

@@ -2,9 +2,6 @@
 modes, or implicit TLS without), driven line by line: wait for the handshake, prove the session
 with one command, end it. Every wait is bounded (TOOL_WAIT_S)."""
 
-import re
-import time
-
 from harness.tools import TOOL_WAIT_S, ToolError, bracketed
 
 # Implicit TLS: the greeting comes inside TLS, after the handshake.
@@ -53,23 +50,12 @@ MAIL_CLIENTS = {"s_client": OpenSSLMailClient(), "gnutls-cli": GnuTLSMailClient(
 
 
 def wait_after(tool, pattern, start, timeout=TOOL_WAIT_S):
-    """The first line from index `start` on that matches, and its index; ToolError when none
-    comes in time (ToolProcess.wait_for scans from the first line, which would let a line from
-    before the handshake answer for one after it)."""
-    rx = re.compile(pattern)
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = list(tool.lines)
-        for i in range(start, len(lines)):
-            # s_client -starttls pop3 echoes the greeting on stderr with a trailing NUL byte,
-            # which the merged output puts in front of the next line.
-            m = rx.search(lines[i].strip("\x00"))
-            if m:
-                return m, i
-        if time.monotonic() > deadline or tool.proc.poll() is not None and \
-                len(tool.lines) == len(lines):
-            raise ToolError(f"no line matching {pattern!r} within {timeout:g} s", tool)
-        time.sleep(0.02)
+    """The first line from index `start` on that matches, and its index (a line from before
+    the handshake must not answer for one after it); ToolError when none comes in time."""
+    found = tool.wait_for_line(pattern, timeout, start)
+    if found is None:
+        raise ToolError(f"no line matching {pattern!r} within {timeout:g} s", tool)
+    return found
 
 
 def mail_session(tool, client, proto, starttls):
