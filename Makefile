@@ -80,7 +80,8 @@ test-units: $(UNIT_BIN)
 # The sanitized twin: C units and a sample of the matrix (cases marked `sanitizer_sample = true`).
 test-san:
 	$(MAKE) SAN=1 all test-units
-	TLSM_BIN=$(CURDIR)/bin-san $(PYTHON) -m pytest -q -p no:cacheprovider -m sanitizer_sample tests cases
+	TLSM_BIN=$(CURDIR)/bin-san $(PYTHON) -m pytest -q -p no:cacheprovider --tlsm-isolated \
+	  -m sanitizer_sample tests cases
 
 test-py: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider -n 2 tests cases
@@ -95,7 +96,7 @@ run: all
 	  exit $$rc
 
 # The default matrix with 2 workers, then openssl s_time for the raw handshake rate
-# (docs/performance.md). BENCH_ARGS=--batch measures the persistent --batch clients.
+# (docs/performance.md). BENCH_ARGS=--isolated measures a server and client process per case.
 BENCH_SECONDS ?= 5
 bench: all
 	$(PYTHON) -m harness bench --jobs 2 --out $(OUT)/bench --seconds $(BENCH_SECONDS) $(BENCH_ARGS)

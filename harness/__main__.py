@@ -44,10 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--libs", metavar="LIB,…",
                      help="only case tests whose client and server libraries are in this list, "
                           "e.g. openssl or openssl,gnutls")
-    run.add_argument("--batch", action="store_true",
-                     help="run the case clients as lines of one persistent --batch client "
-                          "per library per worker (faster; not for sanitizer runs; "
-                          "docs/performance.md)")
+    run.add_argument("--isolated", action="store_true",
+                     help="give every case its own server and client process instead of "
+                          "shared servers and persistent --batch clients (slower; then every "
+                          "sanitizer report names its case; docs/performance.md)")
     run.add_argument("-k", dest="keyword", metavar="EXPR",
                      help="pytest -k: only tests whose names match EXPR (e.g. 'verify and tls1.3')")
     run.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
@@ -71,8 +71,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="where the run's reports go (default out/bench)")
     bench.add_argument("--seconds", type=int, default=5, metavar="S",
                        help="how long s_time runs (default 5)")
-    bench.add_argument("--batch", action="store_true",
-                       help="run the matrix with persistent --batch clients (run --batch)")
+    bench.add_argument("--isolated", action="store_true",
+                       help="run the matrix with a server and a client process per case "
+                            "(run --isolated)")
     return parser
 
 
@@ -101,8 +102,8 @@ def pytest_command(args, pytest_args: list[str]) -> list[str]:
         cmd += ["--tlsm-shard", args.shard]
     if args.libs:
         cmd += ["--tlsm-libs", args.libs]
-    if args.batch:
-        cmd.append("--tlsm-batch")
+    if args.isolated:
+        cmd.append("--tlsm-isolated")
     if args.keyword:
         cmd += ["-k", args.keyword]
     if args.markexpr:
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from .bench import main as bench_main
         return bench_main(jobs=args.jobs, out=Path(args.out), seconds=args.seconds,
-                          batch=args.batch)
+                          isolated=args.isolated)
     return 2
 
 

@@ -44,13 +44,13 @@ class RawRun:
     wall_s: float
 
 
-def run_matrix(jobs: int, out: Path, batch: bool = False) -> MatrixRun:
+def run_matrix(jobs: int, out: Path, isolated: bool = False) -> MatrixRun:
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
            "--tlsm-out", str(out.resolve()), "cases"]
     if jobs > 0:
         cmd += ["-n", str(jobs)]
-    if batch:
-        cmd.append("--tlsm-batch")
+    if isolated:
+        cmd.append("--tlsm-isolated")
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
                           timeout=MATRIX_TIMEOUT_S)
@@ -92,13 +92,13 @@ def run_raw(seconds: int) -> RawRun:
         pki.remove()
 
 
-def report_lines(matrix: MatrixRun, raw: RawRun, jobs: int, batch: bool = False) -> list[str]:
+def report_lines(matrix: MatrixRun, raw: RawRun, jobs: int, isolated: bool = False) -> list[str]:
     harness_rate = matrix.handshakes / matrix.wall_s
     raw_rate = raw.connections / raw.wall_s
     return [
         f"cases:               {matrix.cases} ({matrix.failed} failed)",
         f"wall seconds:        {matrix.wall_s:.1f} (pytest -n {jobs}, cases/ only"
-        f"{', --batch clients' if batch else ''})",
+        f"{', a server and client process per case' if isolated else ''})",
         f"cases per second:    {matrix.cases / matrix.wall_s:.1f}",
         f"TLS handshakes:      {matrix.handshakes} in the matrix, "
         f"{harness_rate:.1f}/s",
@@ -108,12 +108,12 @@ def report_lines(matrix: MatrixRun, raw: RawRun, jobs: int, batch: bool = False)
     ]
 
 
-def main(jobs: int, out: Path, seconds: int, batch: bool = False) -> int:
+def main(jobs: int, out: Path, seconds: int, isolated: bool = False) -> int:
     print(f"tlsmatrix bench: the default matrix with {jobs} worker(s)"
-          f"{' and --batch clients' if batch else ''}, reports in {out}/ …", flush=True)
-    matrix = run_matrix(jobs, out, batch)
+          f"{' (isolated)' if isolated else ''}, reports in {out}/ …", flush=True)
+    matrix = run_matrix(jobs, out, isolated)
     print(f"tlsmatrix bench: openssl s_time for {seconds} s …", flush=True)
     raw = run_raw(seconds)
-    for line in report_lines(matrix, raw, jobs, batch):
+    for line in report_lines(matrix, raw, jobs, isolated):
         print(line)
     return 0

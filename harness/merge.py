@@ -34,7 +34,9 @@ def merge_documents(docs: list[tuple[str, dict]]) -> dict:
         lib_versions.update(doc["run"].get("lib_versions") or {})
         axis_order = axis_order or doc["run"].get("axis_order") or {}
     collection_errors = [err for _, doc in docs for err in doc["run"].get("collection_errors", [])]
+    session_problems = [p for _, doc in docs for p in doc["run"].get("session_problems", [])]
     run = {"shards": shards, "shard": None, "collection_errors": collection_errors,
+           "session_problems": session_problems,
            # Shards usually run side by side, so the merged wall time is the slowest shard's.
            "duration_s": max((d for d in durations.values() if d is not None), default=None),
            "shard_durations_s": durations, "lib_versions": dict(sorted(lib_versions.items())),
@@ -72,4 +74,8 @@ def main(dirs: list[str], out: str) -> int:
     broken = doc["run"]["collection_errors"]
     if broken:
         print(f"tlsmatrix: {len(broken)} collection error(s) in the shards", file=sys.stderr)
-    return 1 if c["failed"] or c["error"] or c["xpassed"] or broken else 0
+    problems = doc["run"]["session_problems"]
+    if problems:
+        print(f"tlsmatrix: {len(problems)} shared-server problem(s) in the shards",
+              file=sys.stderr)
+    return 1 if c["failed"] or c["error"] or c["xpassed"] or broken or problems else 0

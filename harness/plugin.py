@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from . import batch
+from . import batch, server_pool
 from . import procs as procs_module
 from .cases import CaseFormatError, Variant, expand, load_file
 from .impls import IMPLEMENTATIONS, MissingBinary
@@ -60,7 +60,8 @@ class CaseItem(pytest.Item):
 
     def runtest(self):
         outcome = run_variant(self.variant, session_pki(self.config), IMPLEMENTATIONS,
-                              ProcessSet(batch=batch.active_pool()))
+                              ProcessSet(batch=batch.active_pool(),
+                                         pool=server_pool.active_pool()))
         self.user_properties.append(("records", json.dumps(
             {"client": outcome.client_record, "server": outcome.server_records})))
         if outcome.problems:

@@ -193,6 +193,14 @@ def parse_ready(line: str) -> ReadyLine | None:
     return ReadyLine(m["transport"], m["host"], port)
 
 
+@dataclass(frozen=True)
+class OutputMarks:
+    """How many records, noise lines and stderr chunks a server had written at some moment."""
+    records: int = 0
+    noise: int = 0
+    stderr: int = 0
+
+
 class ServerProcess:
     """A running reference server. Start with ServerProcess.start(argv); stop with stop().
 
@@ -295,13 +303,24 @@ class ServerProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def wait_for_record(self, predicate, timeout: float) -> dict | None:
-        """The first record for which predicate(record) holds, waiting up to timeout seconds
-        (None when none came: the server ended or the time ran out)."""
+    def marks(self) -> "OutputMarks":
+        """Where the output stands now: what comes after belongs to whoever took the marks."""
+        with self._cond:
+            return OutputMarks(len(self.records), len(self.noise), len(self._stderr))
+
+    def output_since(self, marks: "OutputMarks") -> tuple[list[dict], list[str], str]:
+        """The records, noise lines and stderr text written since marks were taken."""
+        with self._cond:
+            return (self.records[marks.records:], self.noise[marks.noise:],
+                    "".join(self._stderr[marks.stderr:]))
+
+    def wait_for_record(self, predicate, timeout: float, start: int = 0) -> dict | None:
+        """The first record from index start on for which predicate(record) holds, waiting up
+        to timeout seconds (None when none came: the server ended or the time ran out)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                for rec in self.records:
+                for rec in self.records[start:]:
                     if predicate(rec):
                         return rec
                 left = deadline - time.monotonic()

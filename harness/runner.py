@@ -14,6 +14,7 @@ from .impls import DEFAULT_TIMEOUT_MS, Implementation
 from .pki import Pki
 from .procs import (CLIENT_SLACK_S, ClientHang, ClientRun, ServerProcess, ServerStartError,
                     ToolProcess, describe_exit, run_client, sanitizer_reports)
+from .server_pool import ServerLease, SharedServerDied
 
 # How long to wait for the server's record of a TCP connection after the client has exited
 # (the server writes it when it has seen the connection end).
@@ -30,12 +31,16 @@ class ProcessSet:
     """Every process one test starts. close() stops what still runs; findings() lists sanitizer
     reports from any of them (make test-san fails a test on those)."""
 
-    def __init__(self, batch=None):
+    def __init__(self, batch=None, pool=None):
         self.servers: list[ServerProcess] = []
+        self.shared: list[ServerLease] = []
         self.clients: list[ClientRun | ClientHang] = []
         self.tools: list[ToolProcess] = []
-        # A harness.batch.BatchPool runs clients as --batch lines (opt-in, `--tlsm-batch`).
+        # A harness.batch.BatchPool runs clients as --batch lines and a
+        # harness.server_pool.ServerPool shares servers between cases (both unless
+        # `--tlsm-isolated`); tests/ use neither.
         self.batch = batch
+        self.pool = pool
 
     def start_server(self, argv: list[str], ready_timeout: float | None = None) -> ServerProcess:
         server = ServerProcess(argv)
@@ -49,6 +54,15 @@ class ProcessSet:
             server.stop()
             raise
         return server
+
+    def lease_server(self, argv: list[str], test_id: str, shareable: bool) -> ServerLease:
+        """A shared server from the pool when there is one and the case allows it, else a
+        server of this test's own. ServerStartError, SharedServerDied as they come."""
+        if self.pool is None or not shareable:
+            return ServerLease(self.start_server(argv))
+        lease = self.pool.lease(argv, test_id)
+        self.shared.append(lease)
+        return lease
 
     def run_client(self, argv: list[str], timeout: float | None = None,
                    stdin_text: str | None = None) -> ClientRun:
@@ -74,9 +88,11 @@ class ProcessSet:
 
     def findings(self) -> list[str]:
         out = []
-        for proc in (*self.servers, *self.clients):
-            for line in sanitizer_reports(proc.stderr):
-                out.append(f"{shlex.quote(proc.argv[0])}: {line.strip()}")
+        stderrs = [(p.argv, p.stderr) for p in (*self.servers, *self.clients)]
+        stderrs += [(lease.server.argv, lease.output()[2]) for lease in self.shared]
+        for argv, stderr in stderrs:
+            for line in sanitizer_reports(stderr):
+                out.append(f"{shlex.quote(argv[0])}: {line.strip()}")
         return out
 
     def describe(self) -> str:
@@ -89,6 +105,14 @@ class ProcessSet:
                          f"{' after ' + ', '.join(server.stop_steps) if server.stop_steps else ''}")
             if server.stderr.strip():
                 parts.append("  stderr: " + _tail(server.stderr))
+        for lease in self.shared:
+            server, stderr = lease.server, lease.output()[2]
+            parts.append(f"server (shared: started by {lease.shared_by}; this is its use "
+                         f"#{lease.use}): {shlex.join(server.argv)}\n"
+                         f"  ready: {server.ready.url if server.ready else '(none)'}; "
+                         f"now: {describe_exit(server.proc.poll())}")
+            if stderr.strip():
+                parts.append("  stderr during this case: " + _tail(stderr))
         for run in self.clients:
             status = "hung" if isinstance(run, ClientHang) else describe_exit(run.returncode)
             parts.append(f"client: {shlex.join(run.argv)}\n  {status}")
@@ -138,7 +162,7 @@ def run_variant(variant: Variant, pki: Pki, impls: dict[str, Implementation],
                 procs: ProcessSet) -> Outcome:
     out = Outcome(variant, procs)
     values = {**pki.placeholders(), **axis_placeholders(variant.axes)}
-    server = None
+    lease = None
     try:
         if variant.server is not None:
             spec = substitute(variant.server, values, final=True)
@@ -146,16 +170,19 @@ def run_variant(variant: Variant, pki: Pki, impls: dict[str, Implementation],
                 spec["listen"], options=spec["options"], proto=spec["proto"],
                 starttls=spec.get("starttls"))
             try:
-                server = procs.start_server(argv)
+                lease = procs.lease_server(argv, variant.test_id, _shareable(spec["listen"]))
             except ServerStartError as exc:
                 out.problems.append(f"server did not start: {exc}; record: "
                                     f"{json.dumps(exc.record)}")
                 return out
-            values["port"] = str(server.port)
+            except SharedServerDied as exc:
+                out.problems.append(str(exc))
+                return out
+            values["port"] = str(lease.server.port)
         out.expect = substitute(variant.expect, values, final=True)
         _run_client(variant, values, impls, procs, out)
-        if server is not None:
-            _collect_server(variant, server, out)
+        if lease is not None:
+            _collect_server(lease, out)
     finally:
         procs.close()
         out.problems += [f"sanitizer: {f}" for f in procs.findings()]
@@ -199,21 +226,35 @@ def _run_client(variant: Variant, values: dict, impls, procs: ProcessSet, out: O
     out.problems += expect.check_side("client", exp, out.client_record)
 
 
-def _collect_server(variant: Variant, server: ServerProcess, out: Outcome) -> None:
+def _shareable(listen: str) -> bool:
+    """UDP has no end of connection: a UDP server writes its records when it stops, so each
+    case needs its own. Every TCP-based server can be shared."""
+    return not listen.startswith("udp://")
+
+
+def _collect_server(lease: ServerLease, out: Outcome) -> None:
+    server = lease.server
     client = out.client_record or {}
     port = client.get("local_port")
     # A TCP server writes a connection's record when the connection ends; give it a bounded
     # moment. UDP has no end of connection: the record per peer comes when the server stops.
     if port and client.get("transport") != "udp":
-        server.wait_for_record(lambda r: r.get("peer_port") == port, SERVER_RECORD_WAIT_S)
-    server.stop()
-    out.server_records = list(server.records)
-    if server.noise:
-        out.problems.append(f"server: stdout lines that are not JSON records: {server.noise!r}")
-    if not server.stopped_cleanly:
-        how = f" after {', '.join(server.stop_steps)}" if server.stop_steps else ""
-        out.problems.append(f"server did not stop cleanly when its stdin closed: "
-                            f"{describe_exit(server.returncode)}{how}")
+        server.wait_for_record(lambda r: r.get("peer_port") == port, SERVER_RECORD_WAIT_S,
+                               start=lease.marks.records)
+    if lease.shared:
+        if server.proc.poll() is not None:
+            out.problems.append(f"the shared server exited during this case "
+                                f"({describe_exit(server.proc.returncode)}); the later cases "
+                                f"that need it will fail")
+    else:
+        server.stop()
+        if not server.stopped_cleanly:
+            how = f" after {', '.join(server.stop_steps)}" if server.stop_steps else ""
+            out.problems.append(f"server did not stop cleanly when its stdin closed: "
+                                f"{describe_exit(server.returncode)}{how}")
+    out.server_records, noise, _ = lease.output()
+    if noise:
+        out.problems.append(f"server: stdout lines that are not JSON records: {noise!r}")
     for i, rec in enumerate(out.server_records):
         out.problems += [f"server record #{i + 1}: {p}"
                          for p in records.record_problems(rec, "server")]
@@ -225,7 +266,10 @@ def _collect_server(variant: Variant, server: ServerProcess, out: Outcome) -> No
     out.problems += expect.check_side("server", out.expect["server"], out.server_record)
     stray = records.unpaired(out.server_records, [out.server_record] if out.server_record else [])
     if stray:
+        late = (" (the server is shared: a record of an earlier case that came too late for it "
+                "shows here too)" if lease.shared else "")
         out.problems.append(f"server wrote {len(stray)} record(s) for connections the client "
-                            f"did not make (peer_port {[r.get('peer_port') for r in stray]})")
+                            f"did not make (peer_port {[r.get('peer_port') for r in stray]})"
+                            f"{late}")
     if out.client_record and out.server_record:
         out.problems += expect.check_agreement(out.client_record, out.server_record)

@@ -177,6 +177,12 @@ def render(doc: dict) -> str:
                        f"<li class=fail><code>{escape(err['nodeid'])}</code><br><span "
                        f"class=detail>{escape(err['error'])}</span></li>" for err in broken)
                    + "</ul>")
+    problems = run.get("session_problems") or []
+    if problems:
+        out.append(f"<h2>Shared servers: problems at the end of the run ({len(problems)})</h2>"
+                   "<p class=fail>Found when the shared servers stopped; no one case's.</p><ul>"
+                   + "".join(f"<li class=fail><span class=detail>{escape(p)}</span></li>"
+                             for p in problems) + "</ul>")
     failures = [e for e in entries if e["outcome"] in FAILING]
     if failures:
         # Long lists stay folded so the matrices are one scroll away.

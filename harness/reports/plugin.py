@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .. import batch, shard
+from .. import batch, server_pool, shard
 from ..axes import AXIS_VALUES
 from ..impls import IMPLEMENTATIONS
 from . import terminal
@@ -30,12 +30,16 @@ def pytest_addoption(parser):
     group.addoption("--tlsm-shard", metavar="I/N", default=None,
                     help="run only shard I of N: the tests at positions I-1 mod N of the "
                          "nodeid-sorted selection (harness/shard.py)")
-    group.addoption("--tlsm-batch", action="store_true", default=False,
-                    help="run case clients as lines of one persistent --batch client per "
-                         "library per process (faster; harness/batch.py)")
+    group.addoption("--tlsm-isolated", action="store_true", default=False,
+                    help="give every case its own server and client process instead of "
+                         "shared servers and persistent --batch clients (slower; every "
+                         "sanitizer report, leaks included, then names its case)")
     group.addoption("--tlsm-libs", metavar="LIB,…", default=None,
                     help="run only the case tests whose client and server libraries are all "
                          "in this comma-separated list (e.g. openssl); tests/ are not affected")
+
+
+SESSION_PROBLEMS = "tlsm_session_problems"
 
 
 def test_meta(item) -> dict:
@@ -72,6 +76,15 @@ class ReportCollector:
         self.collection_errors: list[dict] = []
         self.started = time.time()
         self.entries: list[dict] | None = None
+        # What the shared servers showed when they stopped (harness/server_pool.py): not any
+        # one test's, so reported for the run, and failing it.
+        self.session_problems: list[str] = []
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        # xdist: a worker's session problems travel in its workeroutput.
+        output = getattr(node, "workeroutput", None) or {}
+        self.session_problems += output.get(SESSION_PROBLEMS, [])
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
@@ -101,7 +114,8 @@ class ReportCollector:
     def _document(self) -> dict:
         entries = [b.entry() for b in self.builders.values()]
         run = {"argv": list(self.config.invocation_params.args), "shard": self.shard,
-               "batch": bool(self.config.getoption("tlsm_batch")),
+               "isolated": bool(self.config.getoption("tlsm_isolated")),
+               "session_problems": self.session_problems,
                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
                "duration_s": round(time.time() - self.started, 2),
                "lib_versions": _lib_versions(entries),
@@ -113,12 +127,20 @@ class ReportCollector:
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session):
-        if _is_xdist_worker(self.config) or self.out_dir is None:
+        if _is_xdist_worker(self.config):
             return
-        write_reports(self.out_dir, self._document())
+        if self.session_problems and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if self.out_dir is not None:
+            write_reports(self.out_dir, self._document())
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter):
+        if self.session_problems:
+            terminalreporter.write_sep("=", "shared servers: problems at the end of the run",
+                                       red=True)
+            for line in self.session_problems:
+                terminalreporter.write_line(line, red=True)
         if self.entries is None:
             return
         terminal.write(terminalreporter, self.entries, self.out_dir, self.collection_errors)
@@ -172,11 +194,19 @@ def pytest_configure(config):
             raise pytest.UsageError(str(exc)) from None
     parse_libs(config.getoption("tlsm_libs"))
     config.pluginmanager.register(ReportCollector(config), "tlsmatrix-reports")
-    if config.getoption("tlsm_batch"):
+    if not config.getoption("tlsm_isolated"):
         batch.activate()
+        server_pool.activate()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session):
-    # Before harness/plugin.py reports leftovers: the batch clients end on stdin EOF.
+    # Before harness/plugin.py reports leftovers: the batch clients end on stdin EOF, the
+    # shared servers are stopped and checked.
     batch.deactivate()
+    problems = server_pool.deactivate()
+    config = session.config
+    if _is_xdist_worker(config):
+        config.workeroutput[SESSION_PROBLEMS] = problems
+    else:
+        config.pluginmanager.get_plugin("tlsmatrix-reports").session_problems += problems

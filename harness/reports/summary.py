@@ -54,6 +54,11 @@ def render(doc: dict) -> str:
                   "These files could not be read, so none of their tests ran.", ""]
         lines += [f"- `{_cell(err['nodeid'])}`: {_cell(err['error'], REASON_LIMIT)}"
                   for err in broken]
+    problems = run.get("session_problems") or []
+    if problems:
+        lines += ["", f"## Shared servers: problems at the end of the run ({len(problems)})", "",
+                  "Found when the shared servers stopped; no one case's.", ""]
+        lines += [f"- {_cell(p, REASON_LIMIT)}" for p in problems]
     failures = [e for e in entries if e["outcome"] in FAILING]
     lines += ["", f"## Failures ({len(failures)})", ""]
     if not failures:

@@ -7,6 +7,8 @@ binaries. The first argument picks a misbehaviour:
   stubborn   READY, then ignores stdin EOF and SIGTERM (needs SIGKILL)
   forking    READY, forks a grandchild that sleeps, ignores stdin EOF (the group must die)
   noisy      READY, then a line that is not JSON, exit 0 on stdin EOF
+  dies       as ready, but exits 3 right after the first connection's record
+  leaky      as ready, but reports a leak on stderr when it stops (as LeakSanitizer does at exit)
 """
 
 import json
@@ -61,8 +63,14 @@ def serve():
         conn, peer = sock.accept()
         conn.close()
         record(local_port=sock.getsockname()[1], peer_port=peer[1])
+        if mode == "dies":
+            sys.stderr.write("fake: dying after one connection\n")
+            sys.stderr.flush()
+            os._exit(3)
 
 
 threading.Thread(target=serve, daemon=True).start()
 sys.stdin.read()   # stop when the harness closes our stdin
+if mode == "leaky":
+    sys.stderr.write("==1==ERROR: LeakSanitizer: detected memory leaks\n")
 sys.exit(0)

@@ -16,7 +16,7 @@ def cli(*args):
 def test_run_help_documents_the_options():
     out = cli("run", "--help")
     assert out.returncode == 0
-    for option in ("--out", "--shard", "--jobs", "--libs", "--batch", "-k", "-m", "results.json",
+    for option in ("--out", "--shard", "--jobs", "--libs", "--isolated", "-k", "-m", "results.json",
                    "report.html"):
         assert option in out.stdout, option
     assert cli("merge", "--help").returncode == 0
@@ -30,13 +30,13 @@ def command(*argv):
 
 def test_run_becomes_pytest_with_reports_in_out(tmp_path):
     cmd = command("--out", str(tmp_path), "--shard", "2/3", "--libs", "openssl", "-k", "echo",
-                  "-m", "interop", "--batch", "-x")
+                  "-m", "interop", "--isolated", "-x")
     assert cmd[:3] == [sys.executable, "-m", "pytest"]
     joined = " ".join(cmd)
     assert f"--tlsm-out {tmp_path}" in joined and f"--junitxml={tmp_path}/junit.xml" in joined
     assert "--tlsm-shard 2/3" in joined and "--tlsm-libs openssl" in joined
     assert "-k echo" in joined and "-m interop" in joined and "-n 2" in joined
-    assert "--tlsm-batch" in cmd and "--tlsm-batch" not in command()
+    assert "--tlsm-isolated" in cmd and "--tlsm-isolated" not in command()
     assert cmd[-3:] == ["tests", "cases", "-x"]
 
 

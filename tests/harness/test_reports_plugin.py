@@ -142,14 +142,44 @@ def test_summary_table_is_coloured_when_the_terminal_is(inner, pytester):
     assert demo.startswith("\x1b[31m")   # red: the group has failures
 
 
-def test_batch_clients_give_the_same_results(inner, pytester):
-    _, alone = inner(pytester.path / "alone")
-    _, batched = inner(pytester.path / "batched", "--tlsm-batch", "-n", "2")
-    assert essentials(batched) == essentials(alone)
-    for e in batched["tests"]:
+def test_shared_servers_and_batch_clients_give_the_same_results(inner, pytester):
+    _, isolated = inner(pytester.path / "isolated", "--tlsm-isolated")
+    _, shared = inner(pytester.path / "shared", "-n", "2")
+    assert essentials(shared) == essentials(isolated)
+    assert (isolated["run"]["isolated"], shared["run"]["isolated"]) == (True, False)
+    for e in shared["tests"]:
         if e["case"] == "demo.tcp":
             assert e["client"]["id"] is None
             assert e["server"]["peer_port"] == e["client"]["local_port"]
+
+
+# Makes every shared server's end-of-run check find something, as a leak report at exit would.
+FAILING_POOL_CLOSE = """
+from harness import server_pool
+
+_close = server_pool.ServerPool.close
+
+def close(self):
+    return _close(self) + [f"injected problem ({self.started} shared server(s))"]
+
+server_pool.ServerPool.close = close
+"""
+
+
+@pytest.mark.parametrize("jobs", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_problems_found_when_shared_servers_stop_fail_the_run(inner, pytester, jobs):
+    (pytester.path / "conftest.py").write_text(FAILING_POOL_CLOSE)
+    result, doc = inner(pytester.path / "out", "-k", "demo.tcp", *jobs)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert doc["run"]["session_problems"] and all(
+        p.startswith("injected problem") for p in doc["run"]["session_problems"])
+    result.stdout.fnmatch_lines(["*shared servers: problems at the end of the run*",
+                                 "*injected problem*"])
+    out = pytester.path / "out"
+    assert "injected problem" in (out / "summary.md").read_text()
+    assert "injected problem" in (out / "report.html").read_text()
+    merged = merge_dirs([out], pytester.path / "merged")
+    assert merged["run"]["session_problems"] == doc["run"]["session_problems"]
 
 
 def test_a_broken_case_file_is_in_every_report(inner, pytester):
