@@ -161,16 +161,13 @@ class Outcome:
 def run_variant(variant: Variant, pki: Pki, impls: dict[str, Implementation],
                 procs: ProcessSet) -> Outcome:
     out = Outcome(variant, procs)
-    values = {**pki.placeholders(), **axis_placeholders(variant.axes)}
+    values = placeholder_values(variant, pki)
     lease = None
     try:
         if variant.server is not None:
-            spec = substitute(variant.server, values, final=True)
-            argv = impls[variant.axes["server"]].server_argv(
-                spec["listen"], options=spec["options"], proto=spec["proto"],
-                starttls=spec.get("starttls"))
+            argv, listen = server_command(variant, values, impls)
             try:
-                lease = procs.lease_server(argv, variant.test_id, _shareable(spec["listen"]))
+                lease = procs.lease_server(argv, variant.test_id, _shareable(listen))
             except ServerStartError as exc:
                 out.problems.append(f"server did not start: {exc}; record: "
                                     f"{json.dumps(exc.record)}")
@@ -189,7 +186,24 @@ def run_variant(variant: Variant, pki: Pki, impls: dict[str, Implementation],
     return out
 
 
-def _run_client(variant: Variant, values: dict, impls, procs: ProcessSet, out: Outcome) -> None:
+def placeholder_values(variant: Variant, pki: Pki) -> dict[str, str]:
+    """Every placeholder value a variant's tables can use before its server is up."""
+    return {**pki.placeholders(), **axis_placeholders(variant.axes)}
+
+
+def server_command(variant: Variant, values: dict, impls) -> tuple[list[str], str]:
+    """The server's command line for a variant (placeholders filled from values), and the
+    URL it listens on."""
+    spec = substitute(variant.server, values, final=True)
+    argv = impls[variant.axes["server"]].server_argv(
+        spec["listen"], options=spec["options"], proto=spec["proto"],
+        starttls=spec.get("starttls"))
+    return argv, spec["listen"]
+
+
+def client_command(variant: Variant, values: dict, impls) -> tuple[list[str], int]:
+    """The client's command line for a variant (values must hold the server's port by now),
+    and its own timeout in milliseconds."""
     spec = substitute(variant.client, values, final=True)
     timeout_ms = spec.get("timeout_ms", DEFAULT_TIMEOUT_MS)
     argv = impls[variant.axes["client"]].client_argv(
@@ -197,6 +211,11 @@ def _run_client(variant: Variant, values: dict, impls, procs: ProcessSet, out: O
         resolve=spec["resolve"], timeout_ms=timeout_ms, parse_only=spec["parse_only"],
         close_notify=spec["close_notify"], proto=spec.get("proto"),
         starttls=spec.get("starttls"))
+    return argv, timeout_ms
+
+
+def _run_client(variant: Variant, values: dict, impls, procs: ProcessSet, out: Outcome) -> None:
+    argv, timeout_ms = client_command(variant, values, impls)
     exp = out.expect["client"]
     try:
         run = procs.run_client(argv, timeout=timeout_ms / 1000 + CLIENT_SLACK_S)
