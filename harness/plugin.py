@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
+import textwrap
 import threading
 
 import pytest
@@ -98,9 +99,23 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def restriction_lines(restricted: set[str], width: int = 100) -> list[str]:
+    """"case: reason" entries grouped by reason, most cases first: the reason, then its cases."""
+    by_reason: dict[str, list[str]] = {}
+    for entry in restricted:
+        case_id, _, reason = entry.partition(": ")   # case ids have no colon
+        by_reason.setdefault(reason, []).append(case_id)
+    lines = []
+    for reason, ids in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
+        lines.append(f"{reason} ({len(ids)} case{'s' if len(ids) != 1 else ''}):")
+        lines += textwrap.wrap(", ".join(sorted(ids)), width, initial_indent="    ",
+                               subsequent_indent="    ", break_on_hyphens=False)
+    return lines
+
+
 class _Summary:
-    """Lists, at the end of the run, every case that does not run on all axis values and why
-    (from the reports' user_properties, so it also works under xdist)."""
+    """Lists, at the end of the run, every case that does not run on all axis values, grouped
+    by why (from the reports' user_properties, so it also works under xdist)."""
 
     def __init__(self):
         self.restricted: set[str] = set()
@@ -114,8 +129,9 @@ class _Summary:
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter):
         if self.restricted:
-            terminalreporter.write_sep("-", "cases restricted to some axis values")
-            for line in sorted(self.restricted):
+            terminalreporter.write_sep("-", f"{len(self.restricted)} cases restricted to some "
+                                            f"axis values, by reason")
+            for line in restriction_lines(self.restricted):
                 terminalreporter.write_line(line)
 
 

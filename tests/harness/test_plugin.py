@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from harness import REPO_ROOT
+from harness.plugin import restriction_lines
 
 RESTRICTED_AND_UNSUPPORTED = """
 [[case]]
@@ -55,8 +56,9 @@ def test_skips_have_reasons_and_restrictions_are_listed(inner):
     result = inner(RESTRICTED_AND_UNSUPPORTED)
     result.assert_outcomes(skipped=4)   # gnutls client × 2 servers × 2 hosts
     result.stdout.fnmatch_lines([
-        "*cases restricted to some axis values*",
-        "demo.restricted: demo reason for restricting",
+        "*1 cases restricted to some axis values, by reason*",
+        "demo reason for restricting (1 case):",
+        "    demo.restricted",
         "*SKIPPED*reference-gnutls does not negotiate TLSv1.1*",
     ])
 
@@ -64,3 +66,18 @@ def test_skips_have_reasons_and_restrictions_are_listed(inner):
 def test_test_ids_are_readable(inner):
     result = inner(RESTRICTED_AND_UNSUPPORTED, "--collect-only", "-q")
     result.stdout.fnmatch_lines(["cases/demo.toml::tls1.1-gnutls>openssl-ipv6-demo.restricted"])
+
+
+def test_restricted_cases_are_grouped_by_reason():
+    lines = restriction_lines({"b.one: host only", "a.two: host only", "c.three: one pairing"})
+    assert lines == ["host only (2 cases):", "    a.two, b.one",
+                     "one pairing (1 case):", "    c.three"]
+
+
+def test_a_long_list_of_restricted_cases_wraps_without_splitting_ids():
+    ids = {f"group.case-number-{i}: why" for i in range(30)}
+    lines = restriction_lines(ids, width=60)
+    assert lines[0] == "why (30 cases):"
+    assert all(len(line) <= 60 for line in lines)
+    listed = " ".join(line.strip() for line in lines[1:]).split(", ")
+    assert sorted(listed) == sorted(i.split(":")[0] for i in ids)
