@@ -84,7 +84,7 @@ test-san:
 	  -m sanitizer_sample tests cases
 
 test-py: all
-	$(PYTHON) -m pytest -q -p no:cacheprovider -n 2 tests cases
+	$(PYTHON) -m pytest -q -p no:cacheprovider -n auto tests cases
 
 test: all test-units test-py test-san
 
@@ -99,7 +99,7 @@ run: all
 # (docs/performance.md). BENCH_ARGS=--isolated measures a server and client process per case.
 BENCH_SECONDS ?= 5
 bench: all
-	$(PYTHON) -m harness bench --jobs 2 --out $(OUT)/bench --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+	$(PYTHON) -m harness bench --jobs auto --out $(OUT)/bench --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 # Fuzzing: each target runs FUZZ_SECONDS on a scratch corpus seeded from tests/fuzz/corpus/<target>.
 FUZZ_SECONDS ?= 30

@@ -36,8 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="out", metavar="DIR",
                      help="where the reports go (default out/, relative to the current "
                           "directory)")
-    run.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
-                     help="parallel pytest-xdist workers (default 2; 0 runs in this process)")
+    run.add_argument("--jobs", "-j", type=jobs_value, default="auto", metavar="N",
+                     help="parallel pytest-xdist workers: a number, or auto (the default: "
+                          "one per CPU); 0 runs in this process")
     run.add_argument("--shard", metavar="I/N",
                      help="run only shard I of N: the tests at positions I-1 mod N of the "
                           "nodeid-sorted selection (even: sizes differ by at most 1)")
@@ -66,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
                                        "and prints cases, wall seconds, cases per second and "
                                        "the harness's handshake rate against the raw rate "
                                        "(docs/performance.md).")
-    bench.add_argument("--jobs", "-j", type=int, default=2, metavar="N")
+    bench.add_argument("--jobs", "-j", type=jobs_value, default="auto", metavar="N",
+                       help="pytest-xdist workers for the matrix (default auto)")
     bench.add_argument("--out", default="out/bench", metavar="DIR",
                        help="where the run's reports go (default out/bench)")
     bench.add_argument("--seconds", type=int, default=5, metavar="S",
@@ -77,10 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _pytest_missing(jobs: int) -> str | None:
+def jobs_value(text: str) -> str:
+    """--jobs: "auto" or a count of workers (0: none)."""
+    if text == "auto" or (text.isdigit() and len(text) < 4):
+        return text
+    raise argparse.ArgumentTypeError(f"expected a number of workers or auto, got {text!r}")
+
+
+def _pytest_missing(jobs: str) -> str | None:
     try:
         importlib.import_module("pytest")
-        if jobs > 0:
+        if jobs != "0":
             importlib.import_module("xdist")
     except ImportError as exc:
         return (f"python3 -m harness: {exc.name} is not importable by {sys.executable}; run "
@@ -93,8 +102,8 @@ def pytest_command(args, pytest_args: list[str]) -> list[str]:
     """The pytest command line `run` stands for (run from the repository root)."""
     out = Path(args.out).resolve()
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--tlsm-out", str(out)]
-    if args.jobs > 0:
-        cmd += ["-n", str(args.jobs)]
+    if args.jobs != "0":
+        cmd += ["-n", args.jobs]
     if not any(a == "--junitxml" or a.startswith("--junitxml=") or a.startswith("--junit-xml")
                for a in pytest_args):
         cmd.append(f"--junitxml={out / 'junit.xml'}")

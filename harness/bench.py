@@ -67,11 +67,11 @@ ENGINE_AXES = {"host": "127.0.0.1", "version": "tls1.3"}
 ENGINE_CONNECTIONS = 400
 
 
-def run_matrix(jobs: int, out: Path, isolated: bool = False) -> MatrixRun:
+def run_matrix(jobs: str, out: Path, isolated: bool = False) -> MatrixRun:
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
            "--tlsm-out", str(out.resolve()), "cases"]
-    if jobs > 0:
-        cmd += ["-n", str(jobs)]
+    if jobs != "0":
+        cmd += ["-n", jobs]
     if isolated:
         cmd.append("--tlsm-isolated")
     started = time.monotonic()
@@ -157,7 +157,7 @@ def run_engine(connections: int) -> list[EngineRun]:
         pki.remove()
 
 
-def report_lines(matrix: MatrixRun, raw: RawRun, jobs: int, isolated: bool = False,
+def report_lines(matrix: MatrixRun, raw: RawRun, jobs: str, isolated: bool = False,
                  engine: list[EngineRun] = ()) -> list[str]:
     harness_rate = matrix.handshakes / matrix.wall_s
     raw_rate = raw.connections / raw.wall_s
@@ -183,7 +183,7 @@ def report_lines(matrix: MatrixRun, raw: RawRun, jobs: int, isolated: bool = Fal
     return lines
 
 
-def main(jobs: int, out: Path, seconds: int, isolated: bool = False) -> int:
+def main(jobs: str, out: Path, seconds: int, isolated: bool = False) -> int:
     print(f"tlsmatrix bench: the default matrix with {jobs} worker(s)"
           f"{' (isolated)' if isolated else ''}, reports in {out}/ …", flush=True)
     matrix = run_matrix(jobs, out, isolated)

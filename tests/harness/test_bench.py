@@ -26,7 +26,7 @@ def test_s_time_without_a_count_is_an_error():
 def test_report_lines():
     lines = report_lines(MatrixRun(cases=2000, handshakes=1500, wall_s=50.0, exit_code=0,
                                    failed=3),
-                         RawRun(connections=3000, wall_s=5.0), jobs=2)
+                         RawRun(connections=3000, wall_s=5.0), jobs="2")
     text = "\n".join(lines)
     assert "cases:               2000 (3 failed)" in text
     assert "cases per second:    40.0" in text
@@ -36,7 +36,7 @@ def test_report_lines():
 
 
 def test_report_lines_with_the_engine():
-    lines = report_lines(MatrixRun(2000, 1500, 50.0, 0, 0), RawRun(3000, 5.0), jobs=2,
+    lines = report_lines(MatrixRun(2000, 1500, 50.0, 0, 0), RawRun(3000, 5.0), jobs="2",
                          engine=[EngineRun("openssl>gnutls", 400, 1.0)])
     assert lines[-1].split() == ["openssl>gnutls", "400.0/s", "66.7%"]
 

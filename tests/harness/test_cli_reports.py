@@ -35,7 +35,7 @@ def test_run_becomes_pytest_with_reports_in_out(tmp_path):
     joined = " ".join(cmd)
     assert f"--tlsm-out {tmp_path}" in joined and f"--junitxml={tmp_path}/junit.xml" in joined
     assert "--tlsm-shard 2/3" in joined and "--tlsm-libs openssl" in joined
-    assert "-k echo" in joined and "-m interop" in joined and "-n 2" in joined
+    assert "-k echo" in joined and "-m interop" in joined and "-n auto" in joined
     assert "--tlsm-isolated" in cmd and "--tlsm-isolated" not in command()
     assert cmd[-3:] == ["tests", "cases", "-x"]
 
@@ -57,3 +57,9 @@ def test_bad_shard_is_a_usage_error():
 def test_merge_of_a_directory_without_results_fails(tmp_path):
     out = cli("merge", str(tmp_path), "--out", str(tmp_path / "m"))
     assert out.returncode == 2 and "results.json: no such file" in out.stderr
+
+
+def test_jobs_takes_a_count_or_auto():
+    assert command("-j", "3")[command("-j", "3").index("-n") + 1] == "3"
+    out = cli("run", "--jobs", "many")
+    assert out.returncode == 2 and "expected a number of workers or auto, got 'many'" in out.stderr
