@@ -61,7 +61,9 @@ def test_a_stray_connection_on_a_shared_server_fails_the_case(variant, pki, pool
 
 
 def test_a_dead_shared_server_fails_every_later_case_that_needs_it(variant, pki, pool):
-    run(variant, pki, pool, server_mode="dies")
+    first = run(variant, pki, pool, server_mode="dies")
+    # It dies just after writing the first record: let it finish dying before the next case.
+    first.procs.shared[0].server.proc.wait(timeout=5)
     for _ in range(2):
         out = run(variant, pki, pool, server_mode="dies")
         [problem] = out.problems
