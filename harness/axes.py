@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .impls import IMPLEMENTATIONS, VERSION_RECORD_NAMES, VERSION_TRANSPORTS
+from .pki import SERVER_LEAF_BY_KEY
 from .pki import placeholder_names as pki_placeholder_names
 
 
@@ -20,23 +21,43 @@ class HostForm:
 HOST_FORMS = {h.value: h for h in (HostForm("127.0.0.1", "ipv4", "127.0.0.1"),
                                    HostForm("[::1]", "ipv6", "::1"))}
 
-# Axis -> every value it can take, in matrix order.
+
+@dataclass(frozen=True)
+class MailMode:
+    value: str             # the axis value, also its label in test ids
+    transport: str         # {mode_transport}: of the listen URL and the client's URL
+    server_starttls: str   # {mode_server_starttls}: server.starttls ("null": none)
+    client_starttls: str   # {mode_client_starttls}: client.starttls ("null": none)
+
+
+# Implicit TLS: TLS from the first byte, no STARTTLS dialog. STARTTLS: plaintext, the server
+# offers the upgrade and the client requires it (docs/starttls.md).
+MAIL_MODES = {m.value: m for m in (MailMode("implicit", "tls", "null", "null"),
+                                   MailMode("starttls", "tcp", "offer", "required"))}
+
+# Axis -> every value it can take, in matrix order. The order of this dict is also the order in
+# which a case expands and in which the values appear in test ids (variant_id).
 AXIS_VALUES: dict[str, tuple[str, ...]] = {
     "version": tuple(VERSION_RECORD_NAMES),
+    "key": tuple(SERVER_LEAF_BY_KEY),
     "client": tuple(IMPLEMENTATIONS),
     "server": tuple(IMPLEMENTATIONS),
     "host": tuple(HOST_FORMS),
+    "mode": tuple(MAIL_MODES),
 }
 
-# Axes a case runs over in full unless it narrows them (with a reason). The version axis is
-# different: a case opts into it by listing the versions it is about.
+# Axes a case runs over in full unless it narrows them (with a reason). The version, key and
+# mode axes are different: a case opts into them by listing the values it is about.
 FULL_BY_DEFAULT = ("client", "server", "host")
 
 # Placeholders filled from the axes: name -> the axis that must be present for it to have a value.
 AXIS_PLACEHOLDERS = {
     "client": "client", "server": "server",
     "version": "version", "version_id": "version", "version_transport": "version",
+    "key": "key", "key_cert": "key", "key_pk": "key",
     "host": "host", "addr": "host",
+    "mode": "mode", "mode_transport": "mode", "mode_server_starttls": "mode",
+    "mode_client_starttls": "mode",
 }
 # Placeholders filled at run time (the server's READY port, the session PKI); "port" needs a server.
 RUN_PLACEHOLDERS = {"port": "server", **dict.fromkeys(pki_placeholder_names())}
@@ -54,8 +75,18 @@ def axis_placeholders(axes: dict[str, str]) -> dict[str, str]:
         v = axes["version"]
         values.update(version=VERSION_RECORD_NAMES[v], version_id=v,
                       version_transport=VERSION_TRANSPORTS[v])
+    if "key" in axes:
+        # The leaf's files exist only once the session PKI is made, so {key_cert} becomes the
+        # leaf's own placeholder ({rsa_cert}) here and its path when the run fills those in.
+        leaf = SERVER_LEAF_BY_KEY[axes["key"]]
+        values.update(key=axes["key"], key_cert=f"{{{leaf}_cert}}", key_pk=f"{{{leaf}_key}}")
     if "host" in axes:
         values.update(host=axes["host"], addr=HOST_FORMS[axes["host"]].addr)
+    if "mode" in axes:
+        mode = MAIL_MODES[axes["mode"]]
+        values.update(mode=mode.value, mode_transport=mode.transport,
+                      mode_server_starttls=mode.server_starttls,
+                      mode_client_starttls=mode.client_starttls)
     return values
 
 
@@ -92,15 +123,21 @@ def placeholders_in(value) -> set[str]:
 
 
 def variant_id(case_id: str, axes: dict[str, str]) -> str:
-    """e.g. "tls1.3-openssl>gnutls-ipv6-echo.tls", "openssl-url.ipv4"."""
+    """[version-][key-]client[>server][-host][-mode]-<id>, e.g.
+    "tls1.3-rsa2048-openssl>gnutls-ipv6-echo.tls", "openssl-url.ipv4",
+    "p256-gnutls>openssl-ipv4-starttls-smtp.ok"."""
     parts = []
     if "version" in axes:
         parts.append(axes["version"])
+    if "key" in axes:
+        parts.append(axes["key"])
     if "server" in axes:
         parts.append(f"{axes['client']}>{axes['server']}")
     elif "client" in axes:
         parts.append(axes["client"])
     if "host" in axes:
         parts.append(HOST_FORMS[axes["host"]].label)
+    if "mode" in axes:
+        parts.append(axes["mode"])
     parts.append(case_id)
     return "-".join(parts)

@@ -91,7 +91,9 @@ class Case:
 @dataclass
 class Variant:
     """One run of a case: one value per axis, expectations with the overrides applied and the
-    axis placeholders filled in (run-time ones like {port} stay until the run)."""
+    axis placeholders filled in (run-time ones like {port} stay until the run; {key_cert} has
+    become the leaf's own placeholder, e.g. {rsa_cert}, which the run fills like any other), and
+    a STARTTLS policy of "null" dropped."""
     case: Case
     axes: dict[str, str]
     test_id: str
@@ -240,7 +242,7 @@ def _parse_axes(ck: _Checker, raw: dict, has_server: bool) -> tuple[dict, bool]:
     ck.keys(given, set(AXIS_VALUES), "axes")
     applicable = ["client", "version"]
     if has_server:
-        applicable += ["server", "host"]
+        applicable += ["server", "host", "key", "mode"]
     elif "host" in given:
         applicable.append("host")   # a client-only case may opt into host forms
     for axis in given:
@@ -285,11 +287,14 @@ def _parse_server(ck: _Checker, raw: dict) -> dict | None:
 
 def _check_starttls_policy(ck: _Checker, table: dict, where: str, proto: str | None,
                            policies: tuple[str, ...]) -> None:
+    """A policy, or "null" for none (what {mode_*_starttls} gives in implicit mode). One written
+    with placeholders is checked per variant, once they are filled (_resolve_policies)."""
     policy = ck.typed(table, "starttls", str, where)
     if policy is None:
         return
-    if policy not in policies:
-        ck.fail(f"{where}.starttls: unknown policy {policy!r} (known: {', '.join(policies)})")
+    if not placeholders_in(policy) and policy not in (*policies, NULL):
+        ck.fail(f"{where}.starttls: unknown policy {policy!r} "
+                f"(known: {', '.join(policies)}, or \"null\" for none)")
     if proto not in MAIL_PROTOS:
         ck.fail(f"{where}.starttls needs {where}.proto = one of {', '.join(sorted(MAIL_PROTOS))}")
 
@@ -391,6 +396,28 @@ def _parse_overrides(ck: _Checker, raw: dict, axes: dict, sides: set[str]) -> li
     return overrides
 
 
+def _check_axis_use(ck: _Checker, case: Case) -> None:
+    """The key and mode axes are opt-in, and a case that opts in must let them change what runs:
+    otherwise its variants would repeat one test under different names."""
+    if "key" in case.axes:
+        options = case.server["options"]
+        for option, name in (("local_cert", "key_cert"), ("local_pk", "key_pk")):
+            if name not in placeholders_in(options.get(option)):
+                ck.fail(f"axes.key is the server's key type: server.options.{option} must be "
+                        f"\"{{{name}}}\" (got {options.get(option)!r})")
+    if "mode" in case.axes:
+        protos = {"server.proto": case.server["proto"], "client.proto": case.client.get("proto")}
+        for where, proto in protos.items():
+            if proto not in MAIL_PROTOS:
+                ck.fail(f"axes.mode (implicit TLS or STARTTLS) is for mail protocols: {where} "
+                        f"must be one of {', '.join(sorted(MAIL_PROTOS))}, got {proto!r}")
+        for side, table in (("server", case.server), ("client", case.client)):
+            name = f"mode_{side}_starttls"
+            if name not in placeholders_in(table.get("starttls")):
+                ck.fail(f"axes.mode: {side}.starttls must be \"{{{name}}}\", so that the mode "
+                        f"decides whether the {side} upgrades (got {table.get('starttls')!r})")
+
+
 def _check_placeholders(ck: _Checker, case: Case) -> None:
     """Every placeholder must have a value in every variant of the case."""
     available = set(RUN_PLACEHOLDERS) - ({"port"} if case.server is None else set())
@@ -430,6 +457,7 @@ def _parse_case(path: Path, raw: dict, index: int, defaults: dict) -> Case:
     case = Case(path, case_id, about.strip(), spec.strip(), axes, restricted, sanitizer,
                 server, client, expect, overrides)
     _check_placeholders(ck, case)
+    _check_axis_use(ck, case)
     return case
 
 
@@ -479,6 +507,21 @@ def _skip_reason(axes: dict[str, str]) -> str | None:
     return None
 
 
+def _resolve_policies(ck: _Checker, tid: str, table: dict, where: str,
+                      policies: tuple[str, ...]) -> dict:
+    """A STARTTLS policy after the axis placeholders: one of the policies, or none ("null",
+    dropped so that the run sees no policy, as when the case leaves it out)."""
+    policy = table.get("starttls")
+    if policy is None:
+        return table
+    if policy == NULL:
+        return {k: v for k, v in table.items() if k != "starttls"}
+    if policy not in policies:
+        ck.fail(f"{tid}: {where}.starttls: unknown policy {policy!r} "
+                f"(known: {', '.join(policies)}, or \"null\" for none)")
+    return table
+
+
 def expand(case: Case) -> list[Variant]:
     ck = _Checker(case.path, case.id)
     names = list(case.axes)
@@ -509,10 +552,14 @@ def expand(case: Case) -> list[Variant]:
                 ck.fail(f"{tid}: expect.{side} ends up with ok = true and error = "
                         f"{exp['error']!r} after the overrides")
             _check_expect_values(ck, side, exp, f"{tid}: expect.{side}")
+        server = None
+        if case.server is not None:
+            server = _resolve_policies(ck, tid, substitute(case.server, values, final=False),
+                                       "server", SERVER_STARTTLS)
+        client = _resolve_policies(ck, tid, substitute(case.client, values, final=False),
+                                   "client", CLIENT_STARTTLS)
         variants.append(Variant(
-            case=case, axes=axes, test_id=tid,
-            server=substitute(case.server, values, final=False) if case.server else None,
-            client=substitute(case.client, values, final=False),
+            case=case, axes=axes, test_id=tid, server=server, client=client,
             expect=expect, override_reasons=reasons, skip_reason=_skip_reason(axes)))
     for i, was_used in enumerate(used):
         if not was_used:

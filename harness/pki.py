@@ -122,6 +122,11 @@ LEAVES: tuple[Leaf, ...] = (
          issuer="untrusted_root", with_chain=False),
 )
 
+# The key axis (harness/axes.py): each server key type, in matrix order, and the leaf that has
+# it. The three leaves differ only in their key (same issuer, names, dates and purpose), so one
+# case can run on each and expect the same names.
+SERVER_LEAF_BY_KEY = {"p256": "server", "rsa2048": "rsa", "ed25519": "ed25519"}
+
 
 @dataclass(frozen=True)
 class Pki:

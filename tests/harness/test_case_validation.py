@@ -17,6 +17,32 @@ expect.server.ok = true
 """
 
 
+MAIL_MODE_CASE = """
+[[case]]
+id = "mail.x"
+about = "one line"
+spec = "RFC 8314"
+axes.mode = ["implicit", "starttls"]
+server.listen = "{mode_transport}://{host}:0"
+server.proto = "smtp"
+server.starttls = "{mode_server_starttls}"
+client.url = "{mode_transport}://{host}:{port}"
+client.proto = "smtp"
+client.starttls = "{mode_client_starttls}"
+expect.client.ok = true
+expect.server.ok = true
+"""
+KEY_OPTIONS = 'server.options = { local_cert = "{key_cert}", local_pk = "{key_pk}" }\n'
+
+
+def test_good_key_and_mode_cases_load(tmp_path):
+    [case] = load_file(write(tmp_path, GOOD_SERVER_CASE + 'axes.key = ["rsa2048"]\n'
+                             + KEY_OPTIONS))
+    assert case.axes["key"] == ("rsa2048",)
+    [case] = load_file(write(tmp_path, MAIL_MODE_CASE))
+    assert case.axes["mode"] == ("implicit", "starttls")
+
+
 def test_a_good_file_loads(tmp_path):
     [case] = load_file(write(tmp_path, GOOD_SERVER_CASE))
     assert case.id == "echo.x" and case.axes["host"] == ("127.0.0.1", "[::1]")
@@ -79,6 +105,45 @@ BROKEN = [
     ("unknown axis value", GOOD_SERVER_CASE + 'axes.server = ["wolfssl"]\nrestricted = "x"\n',
      ["axes.server: unknown value 'wolfssl'"]),
     ("unknown axis", GOOD_SERVER_CASE + 'axes.keytype = ["rsa"]\n', ["axes.keytype: unknown key"]),
+    ("key axis without the key placeholders", GOOD_SERVER_CASE + 'axes.key = ["rsa2048"]\n',
+     ["'echo.x'", "axes.key is the server's key type: server.options.local_cert must be "
+      '"{key_cert}"']),
+    ("key axis with only the certificate",
+     GOOD_SERVER_CASE + 'axes.key = ["rsa2048"]\n'
+     + 'server.options = { local_cert = "{key_cert}", local_pk = "{rsa_key}" }\n',
+     ["'echo.x'", 'server.options.local_pk must be "{key_pk}"']),
+    ("key axis on a client-only case", """
+        [[case]]
+        id = "a"
+        about = "x"
+        spec = "y"
+        axes.key = ["p256"]
+        client.url = "tcp://127.0.0.1:1"
+        expect.client.ok = true
+        """, ["'a'", "axes.key: a case without [case.server] has no key axis"]),
+    ("unknown key type", GOOD_SERVER_CASE + 'axes.key = ["rsa"]\n' + KEY_OPTIONS,
+     ["axes.key: unknown value 'rsa' (known: p256, rsa2048, ed25519)"]),
+    ("key placeholder without the key axis",
+     GOOD_SERVER_CASE + 'server.options = { local_cert = "{key_cert}" }\n',
+     ["'echo.x'", "server: placeholder {key_cert} has no value"]),
+    ("mode axis on an echo case", GOOD_SERVER_CASE + 'axes.mode = ["implicit", "starttls"]\n',
+     ["'echo.x'", "axes.mode (implicit TLS or STARTTLS) is for mail protocols: server.proto "
+      "must be one of imap, pop3, smtp, got 'echo'"]),
+    ("mode axis with an echo client",
+     MAIL_MODE_CASE.replace('client.proto = "smtp"\nclient.starttls = "{mode_client_starttls}"',
+                            ""),
+     ["'mail.x'", "axes.mode (implicit TLS or STARTTLS) is for mail protocols: client.proto"]),
+    ("mode axis that does not decide the upgrade",
+     MAIL_MODE_CASE.replace('"{mode_server_starttls}"', '"offer"'),
+     ["'mail.x'", 'axes.mode: server.starttls must be "{mode_server_starttls}"']),
+    ("mode placeholder without the mode axis",
+     MAIL_MODE_CASE.replace('axes.mode = ["implicit", "starttls"]\n', ""),
+     ["'mail.x'", "server: placeholder {mode_server_starttls} has no value"]),
+    ("a policy placeholder that gives no policy",
+     MAIL_MODE_CASE.replace('axes.mode = ["implicit", "starttls"]', 'axes.version = ["tls1.2"]')
+     .replace("{mode_transport}", "tcp").replace("{mode_server_starttls}", "offer")
+     .replace("{mode_client_starttls}", "{version_id}"),
+     ["'mail.x'", "tls1.2-openssl>openssl-ipv4-mail.x: client.starttls: unknown policy 'tls1.2'"]),
     ("host axis for a client-only case without opting in", """
         [[case]]
         id = "a"
