@@ -17,6 +17,7 @@ Two harness rates are compared with s_time's (one client doing back-to-back full
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -157,13 +158,17 @@ def run_engine(connections: int) -> list[EngineRun]:
         pki.remove()
 
 
+def _workers(jobs: str) -> str:
+    return f"auto: {os.cpu_count()} CPUs" if jobs == "auto" else jobs
+
+
 def report_lines(matrix: MatrixRun, raw: RawRun, jobs: str, isolated: bool = False,
                  engine: list[EngineRun] = ()) -> list[str]:
     harness_rate = matrix.handshakes / matrix.wall_s
     raw_rate = raw.connections / raw.wall_s
     lines = [
         f"cases:               {matrix.cases} ({matrix.failed} failed)",
-        f"wall seconds:        {matrix.wall_s:.1f} (pytest -n {jobs}, cases/ only"
+        f"wall seconds:        {matrix.wall_s:.1f} (pytest -n {_workers(jobs)}, cases/ only"
         f"{', a server and client process per case' if isolated else ''})",
         f"cases per second:    {matrix.cases / matrix.wall_s:.1f}",
         f"TLS handshakes:      {matrix.handshakes} in the matrix, "
@@ -184,7 +189,7 @@ def report_lines(matrix: MatrixRun, raw: RawRun, jobs: str, isolated: bool = Fal
 
 
 def main(jobs: str, out: Path, seconds: int, isolated: bool = False) -> int:
-    print(f"tlsmatrix bench: the default matrix with {jobs} worker(s)"
+    print(f"tlsmatrix bench: the default matrix with {_workers(jobs)} worker(s)"
           f"{' (isolated)' if isolated else ''}, reports in {out}/ …", flush=True)
     matrix = run_matrix(jobs, out, isolated)
     print(f"tlsmatrix bench: openssl s_time for {seconds} s …", flush=True)
