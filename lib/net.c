@@ -193,10 +193,10 @@ int tlsm_connect(const tlsm_url *url, const tlsm_resolve_map *map, int64_t deadl
 
 /* ------------------------------------------------------------------ listen */
 
-int tlsm_listen(const tlsm_url *url, tlsm_error *e)
+int tlsm_listen(const tlsm_url *url, const tlsm_resolve_map *map, tlsm_error *e)
 {
     struct addrinfo *list;
-    if (lookup(url, NULL, 1, &list, e) < 0)
+    if (lookup(url, map, 1, &list, e) < 0)
         return -1;
     const struct addrinfo *ai = list;
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);

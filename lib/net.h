@@ -34,9 +34,10 @@ int tlsm_wait_fd(int fd, short events, int64_t deadline_ms);
 int tlsm_connect(const tlsm_url *url, const tlsm_resolve_map *map, int64_t deadline_ms,
                  tlsm_error *e);
 
-/* Binds and (for TCP) listens; loopback unless the URL names another address.
- * Returns the fd or -1 with listen.failed / resolve.failed. */
-int tlsm_listen(const tlsm_url *url, tlsm_error *e);
+/* Binds and (for TCP) listens; loopback unless the URL names another address. A host name is
+ * looked up in map first, as tlsm_connect does (map may be NULL), so a server can listen on a
+ * name without the system resolver. Returns the fd or -1 with listen.failed / resolve.failed. */
+int tlsm_listen(const tlsm_url *url, const tlsm_resolve_map *map, tlsm_error *e);
 
 /* Local / peer port of a socket, 0 when unknown. */
 int tlsm_local_port(int fd);

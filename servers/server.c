@@ -1,7 +1,7 @@
 /* The reference server (DESIGN §6, docs/server.md):
  *   tlsm-server-<lib> --listen URL [--proto echo|smtp|imap|pop3] [--starttls | --starttls-refuse]
- *                     [-o name=value …] [--timeout MS] [--max-conns N] [--no-close-notify]
- *                     [--no-stdin]
+ *                     [-o name=value …] [--resolve host:addr …] [--timeout MS] [--max-conns N]
+ *                     [--no-close-notify] [--no-stdin]
  * Binds, prints "READY <transport>://<host>:<port>", then writes one JSON record per connection
  * (per datagram for udp) until SIGTERM/SIGINT or until stdin is closed.
  *
@@ -38,6 +38,7 @@ typedef struct server {
     tlsm_url url;
     char url_text[512];
     tlsm_options opts;
+    tlsm_resolve_map resolve; /* --resolve: a listen host name is looked up here first */
     tlsm_ctx *ctx; /* NULL for tcp/udp */
     long long timeout_ms;
     long long max_conns;
@@ -67,9 +68,12 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: tlsm-server-%s --listen URL [--proto echo|smtp|imap|pop3]\n"
-            "                     [--starttls | --starttls-refuse] [-o name=value]... [--timeout MS]\n"
-            "                     [--max-conns N] [--no-close-notify] [--no-stdin]\n"
+            "                     [--starttls | --starttls-refuse] [-o name=value]...\n"
+            "                     [--resolve host:addr]... [--timeout MS] [--max-conns N]\n"
+            "                     [--no-close-notify] [--no-stdin]\n"
             "URL: [transport://]host[:port], port 0 = any free port; default tcp://127.0.0.1:0\n"
+            "--resolve host:addr maps a listen host name to addr without the system resolver\n"
+            "(as the client's --resolve does); READY still names the host as given.\n"
             "Prints READY <transport>://<host>:<port>, then one JSON record per connection.\n"
             "Stops on SIGTERM/SIGINT or when stdin is closed (unless --no-stdin).\n"
             "A mail protocol on tls:// is implicit TLS; --starttls starts in plaintext and offers\n"
@@ -92,7 +96,7 @@ static int parse_args(int argc, char **argv, server *sv, const char **listen, tl
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         int takes_value = strcmp(a, "-o") == 0 || strcmp(a, "--listen") == 0 ||
                           strcmp(a, "--proto") == 0 || strcmp(a, "--timeout") == 0 ||
-                          strcmp(a, "--max-conns") == 0;
+                          strcmp(a, "--max-conns") == 0 || strcmp(a, "--resolve") == 0;
         if (takes_value && value == NULL)
             return USAGE_ERROR("%s needs a value", a);
         if (strcmp(a, "-o") == 0) {
@@ -100,6 +104,10 @@ static int parse_args(int argc, char **argv, server *sv, const char **listen, tl
                 return EXIT_CLASSIFIED;
         } else if (strcmp(a, "--listen") == 0) {
             *listen = value;
+        } else if (strcmp(a, "--resolve") == 0) {
+            /* The client's parser and map: a bad value is config.bad_option, as there. */
+            if (tlsm_resolve_map_add(&sv->resolve, value, e) < 0)
+                return EXIT_CLASSIFIED;
         } else if (strcmp(a, "--proto") == 0) {
             int proto = tlsm_proto_parse(value);
             if (proto < 0)
@@ -410,7 +418,7 @@ static int set_up(server *sv, const char *listen_text, tlsm_error *e)
         if (sv->ctx == NULL)
             return -1;
     }
-    sv->listen_fd = tlsm_listen(&sv->url, e);
+    sv->listen_fd = tlsm_listen(&sv->url, &sv->resolve, e);
     if (sv->listen_fd < 0)
         return -1;
     sv->url.port = (uint16_t)tlsm_local_port(sv->listen_fd);

@@ -38,6 +38,7 @@ BAD = {
     "timeout-word": (["--timeout", "abc"], {"config.bad_option"}),
     "timeout-negative": (["--timeout", "-5"], {"config.bad_option"}),
     "resolve-no-colon": (["--resolve", "nocolon"], {"config.bad_option"}),
+    "resolve-not-an-address": (["--resolve", "127.0.0.1:localhost"], {"config.bad_option"}),
     "unknown-flag": (["--frobnicate"], {"config.bad_option"}),
     "send-without-value": (["--send"], {"config.bad_option"}),
 }

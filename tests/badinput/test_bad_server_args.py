@@ -42,10 +42,21 @@ BAD = {
     "timeout-word": (["--listen", "tcp://127.0.0.1:0", "--timeout", "abc"],
                      {"config.bad_option"}),
     "unknown-flag": (["--listen", "tcp://127.0.0.1:0", "--frobnicate"], {"config.bad_option"}),
+    # --resolve is the client's parser and map: a bad entry is config.bad_option as there.
+    "resolve-no-colon": (["--listen", "tcp://server.test:0", "--resolve", "nocolon"],
+                         {"config.bad_option"}),
+    "resolve-not-an-address": (["--listen", "tcp://server.test:0", "--resolve",
+                                "server.test:localhost"], {"config.bad_option"}),
+    "resolve-empty-name": (["--listen", "tcp://127.0.0.1:0", "--resolve", ":127.0.0.1"],
+                           {"config.bad_option"}),
+    "resolve-too-many": (["--listen", "tcp://127.0.0.1:0",
+                          *["--resolve", "a.test:127.0.0.1"] * 17], {"config.bad_option"}),
+    "resolve-without-value": (["--listen", "tcp://127.0.0.1:0", "--resolve"], set()),
     "sslv3": (["--listen", "sslv3://127.0.0.1:0", *CERT], {"transport.unavailable"}),
     "sslv2": (["--listen", "sslv2://127.0.0.1:0", *CERT], {"transport.unavailable"}),
 }
-SANITIZED = {"listen-unclosed-bracket", "key-mismatch", "unknown-option", "sslv3"}
+SANITIZED = {"listen-unclosed-bracket", "key-mismatch", "unknown-option", "sslv3",
+             "resolve-too-many"}
 
 SERVERS = pytest.mark.parametrize("server", ["openssl", "gnutls"])
 
