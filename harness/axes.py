@@ -3,6 +3,7 @@ make (docs/case-format.md, "Axes" and "Placeholders")."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -13,13 +14,30 @@ from .pki import placeholder_names as pki_placeholder_names
 
 @dataclass(frozen=True)
 class HostForm:
-    value: str   # the axis value, as written in a URL: "127.0.0.1", "[::1]"
+    value: str   # the axis value, as written in a URL: "127.0.0.1", "[::1]", "server.test"
     label: str   # in test ids
-    addr: str    # the bare address (for --resolve, options)
+    addr: str    # the bare address it reaches ({addr}: for --resolve, options)
+
+    @property
+    def resolve(self) -> str | None:
+        """The --resolve entry that both the client and the server get for this form, so that
+        {host} works in a listen URL and a client URL without the system resolver; None for an
+        IP literal, which needs no lookup."""
+        try:
+            ipaddress.ip_address(self.value.strip("[]"))
+        except ValueError:
+            return f"{self.value}:{self.addr}"
+        return None
 
 
+# The name is a DNS SAN of the good server leaves (harness/pki.py SERVER_SANS: the key axis's
+# three), so verification still succeeds on it; what does change (SNI is sent for a name and
+# never for an IP literal, RFC 6066 §3; the DNS-ID is matched instead of the IP SAN) is written
+# as override rules in the cases. Its label is "dnsname", not "name": `-k name` would also select
+# every names.* case, while `-k dnsname` selects exactly this form.
 HOST_FORMS = {h.value: h for h in (HostForm("127.0.0.1", "ipv4", "127.0.0.1"),
-                                   HostForm("[::1]", "ipv6", "::1"))}
+                                   HostForm("[::1]", "ipv6", "::1"),
+                                   HostForm("server.test", "dnsname", "127.0.0.1"))}
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,7 @@ def placeholders_in(value) -> set[str]:
 def variant_id(case_id: str, axes: dict[str, str]) -> str:
     """[version-][key-]client[>server][-host][-mode]-<id>, e.g.
     "tls1.3-rsa2048-openssl>gnutls-ipv6-echo.tls", "openssl-url.ipv4",
-    "p256-gnutls>openssl-ipv4-starttls-smtp.ok"."""
+    "p256-gnutls>openssl-ipv4-starttls-smtp.ok", "gnutls>openssl-dnsname-echo.tcp"."""
     parts = []
     if "version" in axes:
         parts.append(axes["version"])

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import REPO_ROOT, transcripts
-from .axes import (AXIS_PLACEHOLDERS, AXIS_VALUES, FULL_BY_DEFAULT, RUN_PLACEHOLDERS,
+from .axes import (AXIS_PLACEHOLDERS, AXIS_VALUES, FULL_BY_DEFAULT, HOST_FORMS, RUN_PLACEHOLDERS,
                    axis_placeholders, placeholders_in, substitute, variant_id)
 from .errors import error_classes, stages
 from .impls import CLIENT_STARTTLS, IMPLEMENTATIONS, SERVER_STARTTLS
@@ -41,7 +41,7 @@ class CaseFormatError(ValueError):
 
 CASE_KEYS = {"id", "about", "spec", "axes", "restricted", "sanitizer_sample", "server", "client",
              "expect", "override"}
-SERVER_KEYS = {"listen", "options", "proto", "starttls"}
+SERVER_KEYS = {"listen", "options", "proto", "starttls", "resolve"}
 CLIENT_KEYS = {"url", "port", "options", "send", "resolve", "parse_only", "close_notify",
                "timeout_ms", "proto", "starttls"}
 # Expectation keys compared with the record key of the same name.
@@ -282,7 +282,8 @@ def _parse_server(ck: _Checker, raw: dict) -> dict | None:
     if proto not in PROTOS:
         ck.fail(f"server.proto: unknown protocol {proto!r} (known: {', '.join(sorted(PROTOS))})")
     _check_starttls_policy(ck, server, "server", proto, SERVER_STARTTLS)
-    return {"options": {}, "proto": "echo", **server}
+    resolve = ck.string_list(server, "resolve", "server") or []
+    return {"options": {}, "proto": "echo", **server, "resolve": resolve}
 
 
 def _check_starttls_policy(ck: _Checker, table: dict, where: str, proto: str | None,
@@ -522,6 +523,17 @@ def _resolve_policies(ck: _Checker, tid: str, table: dict, where: str,
     return table
 
 
+def _add_host_resolve(table: dict, axes: dict[str, str]) -> dict:
+    """A host form that is a name maps it to its address on the side's --resolve, after the
+    case's own entries (the first entry for a name wins, so a case that maps the name elsewhere
+    keeps its mapping). Both sides get it: the server listens on {host}, the client connects
+    to it, and neither asks the system resolver."""
+    entry = HOST_FORMS[axes["host"]].resolve if "host" in axes else None
+    if entry is None or entry in table["resolve"]:
+        return table
+    return {**table, "resolve": [*table["resolve"], entry]}
+
+
 def expand(case: Case) -> list[Variant]:
     ck = _Checker(case.path, case.id)
     names = list(case.axes)
@@ -556,8 +568,10 @@ def expand(case: Case) -> list[Variant]:
         if case.server is not None:
             server = _resolve_policies(ck, tid, substitute(case.server, values, final=False),
                                        "server", SERVER_STARTTLS)
+            server = _add_host_resolve(server, axes)
         client = _resolve_policies(ck, tid, substitute(case.client, values, final=False),
                                    "client", CLIENT_STARTTLS)
+        client = _add_host_resolve(client, axes)
         variants.append(Variant(
             case=case, axes=axes, test_id=tid, server=server, client=client,
             expect=expect, override_reasons=reasons, skip_reason=_skip_reason(axes)))

@@ -76,8 +76,9 @@ class Implementation:
 
     def server_argv(self, listen: str, *, options: dict | None = None, proto: str = "echo",
                     timeout_ms: int = DEFAULT_TIMEOUT_MS, starttls: str | None = None,
-                    extra=()) -> list[str]:
-        """starttls: None or one of SERVER_STARTTLS (a mail proto on a tcp:// listen URL)."""
+                    resolve=(), extra=()) -> list[str]:
+        """starttls: None or one of SERVER_STARTTLS (a mail proto on a tcp:// listen URL);
+        resolve: "host:addr" entries, so that a listen URL may name a host (as for the client)."""
         raise NotImplementedError
 
 
@@ -127,10 +128,12 @@ class ReferenceBinaries(Implementation):
         return argv + list(extra)
 
     def server_argv(self, listen, *, options=None, proto="echo",
-                    timeout_ms=DEFAULT_TIMEOUT_MS, starttls=None, extra=()):
+                    timeout_ms=DEFAULT_TIMEOUT_MS, starttls=None, resolve=(), extra=()):
         argv = [str(self.server_path), "--listen", listen]
         for name, value in (options or {}).items():
             argv += ["-o", f"{name}={_option_value(value)}"]
+        for entry in resolve:
+            argv += ["--resolve", entry]
         if proto is not None:
             argv += ["--proto", proto]
         if timeout_ms is not None:

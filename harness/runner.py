@@ -197,7 +197,7 @@ def server_command(variant: Variant, values: dict, impls) -> tuple[list[str], st
     spec = substitute(variant.server, values, final=True)
     argv = impls[variant.axes["server"]].server_argv(
         spec["listen"], options=spec["options"], proto=spec["proto"],
-        starttls=spec.get("starttls"))
+        starttls=spec.get("starttls"), resolve=spec["resolve"])
     return argv, spec["listen"]
 
 

@@ -45,7 +45,7 @@ def test_good_key_and_mode_cases_load(tmp_path):
 
 def test_a_good_file_loads(tmp_path):
     [case] = load_file(write(tmp_path, GOOD_SERVER_CASE))
-    assert case.id == "echo.x" and case.axes["host"] == ("127.0.0.1", "[::1]")
+    assert case.id == "echo.x" and case.axes["host"] == ("127.0.0.1", "[::1]", "server.test")
 
 
 # (what is wrong, the file, the words the message must contain)
@@ -86,6 +86,8 @@ BROKEN = [
     ("server expectation without server",
      GOOD_SERVER_CASE.replace('server.listen = "tcp://{host}:0"\n', ""),
      ["[case.expect.server] given but the case has no [case.server]"]),
+    ("server.resolve not strings", GOOD_SERVER_CASE + "server.resolve = [1]\n",
+     ["'echo.x'", "server.resolve must be a string or a list of strings"]),
     ("unknown placeholder", GOOD_SERVER_CASE.replace("{port}", "{prot}"),
      ["client: placeholder {prot} has no value"]),
     ("port without a server", """

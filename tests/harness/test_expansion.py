@@ -5,10 +5,11 @@ import textwrap
 import pytest
 
 from harness import cases
-from harness.axes import AXIS_VALUES, axis_placeholders, substitute, variant_id
+from harness.axes import AXIS_VALUES, HOST_FORMS, axis_placeholders, substitute, variant_id
 from harness.cases import expand, load_file
 from harness.impls import IMPLEMENTATIONS
-from harness.pki import LEAVES, SERVER_LEAF_BY_KEY, placeholder_names
+from harness.pki import LEAVES, SERVER_LEAF_BY_KEY, SERVER_SANS, placeholder_names
+from harness.runner import client_command, server_command
 
 BASE = """
 [[case]]
@@ -32,10 +33,13 @@ def load(tmp_path, text):
 def test_full_matrix_ids_are_readable_and_ordered(tmp_path):
     [case] = load(tmp_path, BASE)
     ids = [v.test_id for v in expand(case)]
-    assert len(ids) == 2 * 4 * 2      # versions × pairings × host forms
+    assert len(ids) == 2 * 4 * 3      # versions × pairings × host forms
     assert ids[0] == "tls1.2-openssl>openssl-ipv4-echo.tls"   # matrix order, not file order
+    assert ids[:3] == ["tls1.2-openssl>openssl-ipv4-echo.tls",
+                       "tls1.2-openssl>openssl-ipv6-echo.tls",
+                       "tls1.2-openssl>openssl-dnsname-echo.tls"]
     assert "tls1.3-openssl>gnutls-ipv6-echo.tls" in ids
-    assert "tls1.3-gnutls>gnutls-ipv6-echo.tls" == ids[-1]
+    assert "tls1.3-gnutls>gnutls-dnsname-echo.tls" == ids[-1]
     assert len(set(ids)) == len(ids)
 
 
@@ -146,6 +150,8 @@ def test_substitute_escapes_and_unknown_names():
 def test_variant_id_shapes():
     assert variant_id("c", {"client": "gnutls"}) == "gnutls-c"
     assert variant_id("c", {"client": "gnutls", "host": "[::1]"}) == "gnutls-ipv6-c"
+    assert variant_id("c", {"client": "a", "server": "b", "host": "server.test"}) == \
+        "a>b-dnsname-c"
     assert variant_id("c", {"version": "tls1.2", "client": "a", "server": "b",
                          "host": "127.0.0.1"}) == "tls1.2-a>b-ipv4-c"
     # [version-][key-]client[>server][-host][-mode]-<id>, whatever order the dict has
@@ -181,11 +187,11 @@ expect.client.cipher = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
 def test_key_axis_ids_order_and_count(tmp_path):
     [case] = load(tmp_path, KEY_CASE)
     ids = [v.test_id for v in expand(case)]
-    assert len(ids) == 3 * 4 * 2 == len(set(ids))     # keys × pairings × host forms
+    assert len(ids) == 3 * 4 * 3 == len(set(ids))     # keys × pairings × host forms
     # Matrix order (p256, rsa2048, ed25519), not file order; the key right after the version.
     assert ids[0] == "tls1.2-p256-openssl>openssl-ipv4-keys.x"
-    assert ids[8] == "tls1.2-rsa2048-openssl>openssl-ipv4-keys.x"
-    assert ids[-1] == "tls1.2-ed25519-gnutls>gnutls-ipv6-keys.x"
+    assert ids[12] == "tls1.2-rsa2048-openssl>openssl-ipv4-keys.x"
+    assert ids[-1] == "tls1.2-ed25519-gnutls>gnutls-dnsname-keys.x"
 
 
 def test_a_key_is_selected_by_its_word_in_the_id(tmp_path):
@@ -256,7 +262,7 @@ expect.server.starttls = "null"
 def test_mode_axis_ids_order_and_count(tmp_path):
     [case] = load(tmp_path, MODE_CASE)
     ids = [v.test_id for v in expand(case)]
-    assert len(ids) == 4 * 2 * 2 == len(set(ids))     # pairings × host forms × modes
+    assert len(ids) == 4 * 3 * 2 == len(set(ids))     # pairings × host forms × modes
     assert ids[:2] == ["openssl>openssl-ipv4-implicit-smtp.x",
                        "openssl>openssl-ipv4-starttls-smtp.x"]
 
@@ -265,7 +271,8 @@ def test_implicit_mode_speaks_tls_without_policies(tmp_path):
     [case] = load(tmp_path, MODE_CASE)
     by_id = {v.test_id: v for v in expand(case)}
     implicit = by_id["gnutls>openssl-ipv6-implicit-smtp.x"]
-    assert implicit.server == {"listen": "tls://[::1]:0", "proto": "smtp", "options": {}}
+    assert implicit.server == {"listen": "tls://[::1]:0", "proto": "smtp", "options": {},
+                               "resolve": []}
     assert implicit.client["url"] == "tls://[::1]:{port}" and "starttls" not in implicit.client
     assert implicit.expect["client"]["starttls"] == "null"
     assert implicit.override_reasons == ["no STARTTLS dialog"]
@@ -281,7 +288,7 @@ def test_the_repository_mail_cases_run_both_modes_on_every_key():
         [case] = [c for c in cases.load_file(cases.REPO_CASES / f"starttls_{proto}.toml")
                   if c.id == f"{proto}.ok"]
         variants = expand(case)
-        assert len(variants) == 3 * 4 * 2 * 2      # keys × pairings × host forms × modes
+        assert len(variants) == 3 * 4 * 3 * 2      # keys × pairings × host forms × modes
         assert {(v.axes["mode"], v.server.get("starttls")) for v in variants} == \
             {("implicit", None), ("starttls", "offer")}
         assert f"ed25519-openssl>gnutls-ipv6-implicit-{proto}.ok" in \
@@ -295,3 +302,96 @@ def test_the_repository_cases_load_and_ids_are_unique():
     assert len({c.id for c in all_cases}) == len(all_cases), "case ids must be unique across files"
     # The matrix the issue asks for: at least 2000 tests once key type and mode are axes.
     assert len(ids) >= 2000
+
+
+# ---- the host form that is a name ------------------------------------------------------------
+
+def test_the_name_form_maps_its_name_on_both_sides(tmp_path):
+    [case] = load(tmp_path, BASE)
+    by_id = {v.test_id: v for v in expand(case)}
+    named = by_id["tls1.3-openssl>gnutls-dnsname-echo.tls"]
+    assert named.axes["host"] == "server.test"
+    # {host} is the name in both URLs; each side maps it to the address with --resolve.
+    assert named.server["listen"] == "tls://server.test:0"
+    assert named.client["url"] == "tlsv1.3://server.test:{port}"
+    assert named.server["resolve"] == named.client["resolve"] == ["server.test:127.0.0.1"]
+    # An IP literal needs no lookup: those forms add nothing.
+    for label in ("ipv4", "ipv6"):
+        v = by_id[f"tls1.3-openssl>gnutls-{label}-echo.tls"]
+        assert v.server["resolve"] == v.client["resolve"] == []
+
+
+def test_the_name_forms_placeholders():
+    assert axis_placeholders({"host": "server.test"}) == {"host": "server.test",
+                                                          "addr": "127.0.0.1"}
+    assert axis_placeholders({"host": "[::1]"}) == {"host": "[::1]", "addr": "::1"}
+    assert [f.resolve for f in HOST_FORMS.values()] == [None, None, "server.test:127.0.0.1"]
+
+
+def test_the_name_is_a_dns_san_of_every_server_key():
+    # Verification must not fail merely because the form is a name; each key-axis leaf has the
+    # good leaf's SANs (test_each_key_is_a_server_leaf_that_differs_only_in_its_key).
+    names = {f.value for f in HOST_FORMS.values() if f.resolve}
+    assert names == {"server.test"} and all(f"DNS:{n}" in SERVER_SANS for n in names)
+
+
+def test_a_cases_own_resolve_entries_come_first(tmp_path):
+    [case] = load(tmp_path, BASE + """
+        client.resolve = ["localhost:{addr}", "server.test:{addr}"]
+        server.resolve = "other.test:{addr}"
+        """)
+    by_id = {v.test_id: v for v in expand(case)}
+    named = by_id["tls1.2-gnutls>openssl-dnsname-echo.tls"]
+    # The client already maps server.test to the same address: not listed twice.
+    assert named.client["resolve"] == ["localhost:127.0.0.1", "server.test:127.0.0.1"]
+    assert named.server["resolve"] == ["other.test:127.0.0.1", "server.test:127.0.0.1"]
+    v6 = by_id["tls1.2-gnutls>openssl-ipv6-echo.tls"]
+    assert v6.client["resolve"] == ["localhost:::1", "server.test:::1"]
+    assert v6.server["resolve"] == ["other.test:::1"]
+
+
+def test_a_client_only_case_on_the_name_form_resolves_it(tmp_path):
+    [case] = load(tmp_path, """
+        [[case]]
+        id = "url.x"
+        about = "a"
+        spec = "b"
+        axes.host = ["server.test"]
+        restricted = "about the name form"
+        client = { url = "tcp://{host}:80", parse_only = true }
+        expect.client = { ok = true, url = "tcp://{host}:80" }
+        """)
+    v = expand(case)[0]
+    assert v.test_id == "openssl-dnsname-url.x"
+    assert (v.client["url"], v.client["resolve"]) == ("tcp://server.test:80",
+                                                      ["server.test:127.0.0.1"])
+
+
+def test_the_command_lines_carry_the_resolve_entries(tmp_path, monkeypatch):
+    monkeypatch.setenv("TLSM_BIN", str(tmp_path))
+    for name in ("tlsm-client-openssl", "tlsm-server-gnutls"):
+        (tmp_path / name).write_text("#!/bin/sh\n")
+        (tmp_path / name).chmod(0o755)
+    [case] = load(tmp_path, BASE)
+    v = {v.test_id: v for v in expand(case)}["tls1.3-openssl>gnutls-dnsname-echo.tls"]
+    values = {**axis_placeholders(v.axes), "port": "4433"}
+    server_argv, listen = server_command(v, values, IMPLEMENTATIONS)
+    client_argv, _ = client_command(v, values, IMPLEMENTATIONS)
+    assert listen == "tls://server.test:0"
+    assert client_argv[1] == "tlsv1.3://server.test:4433"
+    for argv in (server_argv, client_argv):
+        i = argv.index("--resolve")
+        assert argv[i + 1] == "server.test:127.0.0.1" and argv.count("--resolve") == 1
+
+
+def test_each_host_label_selects_exactly_its_form():
+    # `pytest -k dnsname` must select the name form and nothing else ("name" would also pick
+    # every names.* case). ipv4/ipv6 also occur in client-only url.* case ids, which have no
+    # host axis; among the variants that have one, each label selects exactly its form.
+    variants = [v for c in cases.load_dir(cases.REPO_CASES) for v in expand(c)]
+    named = [v for v in variants if v.axes.get("host") == "server.test"]
+    assert named and [v for v in variants if "dnsname" in v.test_id] == named
+    with_host = [v for v in variants if "host" in v.axes]
+    for form in HOST_FORMS.values():
+        assert [v for v in with_host if f"-{form.label}-" in v.test_id] == \
+            [v for v in with_host if v.axes["host"] == form.value]

@@ -39,6 +39,10 @@ def test_server_argv(monkeypatch, tmp_path):
                                                   options={"local_cert": "c.pem"})
     assert argv == [str(exe), "--listen", "tls://127.0.0.1:0", "-o", "local_cert=c.pem",
                     "--proto", "echo", "--timeout", str(impls.DEFAULT_TIMEOUT_MS)]
+    argv = IMPLEMENTATIONS["openssl"].server_argv(
+        "tls://a.test:0", resolve=["a.test:127.0.0.1", "b.test:::1"])
+    assert argv[1:7] == ["--listen", "tls://a.test:0", "--resolve", "a.test:127.0.0.1",
+                         "--resolve", "b.test:::1"]
 
 
 def test_bin_dir_follows_tlsm_bin(monkeypatch):

@@ -54,7 +54,7 @@ def test_broken_case_file_is_a_collection_error(inner):
 
 def test_skips_have_reasons_and_restrictions_are_listed(inner):
     result = inner(RESTRICTED_AND_UNSUPPORTED)
-    result.assert_outcomes(skipped=4)   # gnutls client × 2 servers × 2 hosts
+    result.assert_outcomes(skipped=6)   # gnutls client × 2 servers × 3 host forms
     result.stdout.fnmatch_lines([
         "*1 cases restricted to some axis values, by reason*",
         "demo reason for restricting (1 case):",

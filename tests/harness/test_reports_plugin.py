@@ -76,9 +76,10 @@ def essentials(doc):
 
 def test_xdist_workers_ship_complete_results(inner, pytester):
     result, doc = inner(pytester.path / "out", "-n", "2")
-    result.assert_outcomes(passed=9, failed=8, xfailed=1, skipped=1)
+    # Each case: 4 pairings × 3 host forms (127.0.0.1, [::1], server.test through --resolve).
+    result.assert_outcomes(passed=13, failed=12, xfailed=1, skipped=1)
     tests = by_id(doc)
-    assert doc["counts"] == {"total": 19, "passed": 9, "failed": 8, "xfailed": 1,
+    assert doc["counts"] == {"total": 27, "passed": 13, "failed": 12, "xfailed": 1,
                              "skipped": 1, "error": 0, "xpassed": 0}
     ok = tests["cases/demo.toml::openssl>gnutls-ipv6-demo.tcp"]
     assert ok["outcome"] == "passed" and ok["kind"] == "case" and ok["group"] == "demo"
@@ -87,6 +88,11 @@ def test_xdist_workers_ship_complete_results(inner, pytester):
     assert ok["client"]["impl"] == "reference-openssl" and ok["client"]["ok"] is True
     assert ok["server"]["impl"] == "reference-gnutls"
     assert ok["server"]["peer_port"] == ok["client"]["local_port"]
+    # The name form: both ends name the host as given (the server listened on it by --resolve).
+    named = tests["cases/demo.toml::gnutls>openssl-dnsname-demo.tcp"]
+    assert named["outcome"] == "passed" and named["axes"]["host"] == "server.test"
+    assert named["client"]["url"] == named["server"]["url"] == \
+        f"tcp://server.test:{named['client']['peer_port']}"
     bad = tests["cases/demo.toml::gnutls>openssl-ipv4-demo.wrong-port"]
     assert bad["outcome"] == "failed" and "client: " in bad["reason"]
     assert bad["classes"] == {"client": "connect.refused", "server": None}
@@ -96,12 +102,12 @@ def test_xdist_workers_ship_complete_results(inner, pytester):
     skipped = tests["tests/test_demo.py::test_skipped"]
     assert skipped["outcome"] == "skipped" and skipped["reason"] == "nothing to do here"
     assert skipped["group"] == "tests"
-    result.stdout.fnmatch_lines(["*tlsmatrix summary*", "demo *16*8*8*", "total *19*9*8*",
+    result.stdout.fnmatch_lines(["*tlsmatrix summary*", "demo *24*12*12*", "total *27*13*12*",
                                  f"tlsmatrix: reports in {pytester.path / 'out'}/*"])
     out = pytester.path / "out"
     page = (out / "report.html").read_text()
     assert "demo.wrong-port" in page and "connect.refused" in page
-    assert "## Failures (8)" in (out / "summary.md").read_text()
+    assert "## Failures (12)" in (out / "summary.md").read_text()
     assert (out / "junit.xml").is_file()
 
 
@@ -110,7 +116,7 @@ def test_merged_shards_equal_the_unsharded_run(inner, pytester):
     r1, shard1 = inner(pytester.path / "s1", "--tlsm-shard", "1/2", "-n", "2")
     r2, shard2 = inner(pytester.path / "s2", "--tlsm-shard", "2/2")
     sizes = [len(shard1["tests"]), len(shard2["tests"])]
-    assert sum(sizes) == 19 and abs(sizes[0] - sizes[1]) <= 1
+    assert sum(sizes) == 27 and abs(sizes[0] - sizes[1]) <= 1
     assert not set(by_id(shard1)) & set(by_id(shard2))
     assert shard1["run"]["shard"] == "1/2"
     merged = merge_dirs([pytester.path / "s1", pytester.path / "s2"], pytester.path / "merged")
@@ -119,7 +125,7 @@ def test_merged_shards_equal_the_unsharded_run(inner, pytester):
     assert merged["run"]["shards"] == ["1/2", "2/2"]
     on_disk = json.loads((pytester.path / "merged" / "results.json").read_text())
     assert essentials(on_disk) == essentials(whole)
-    assert (pytester.path / "merged" / "junit.xml").read_text().count("<testcase ") == 19
+    assert (pytester.path / "merged" / "junit.xml").read_text().count("<testcase ") == 27
     # A shard merged twice is two runs mixed up, not a bigger run.
     with pytest.raises(MergeError, match="overlap"):
         merge_dirs([pytester.path / "s1", pytester.path / "s1"], pytester.path / "twice")
@@ -128,9 +134,9 @@ def test_merged_shards_equal_the_unsharded_run(inner, pytester):
 def test_libs_keep_only_pairings_of_those_libraries(inner, pytester):
     result, doc = inner(pytester.path / "out", "--tlsm-libs", "gnutls")
     cases = [e for e in doc["tests"] if e["kind"] == "case"]
-    assert len(cases) == 4
+    assert len(cases) == 6
     assert {(e["axes"]["client"], e["axes"]["server"]) for e in cases} == {("gnutls", "gnutls")}
-    assert len(doc["tests"]) == 7   # tests/ are not narrowed
+    assert len(doc["tests"]) == 9   # tests/ are not narrowed
     # Not a TTY here: the summary table is plain text.
     total = next(line for line in result.outlines if line.startswith("total "))
     assert "\x1b[" not in total
@@ -138,7 +144,7 @@ def test_libs_keep_only_pairings_of_those_libraries(inner, pytester):
 
 def test_summary_table_is_coloured_when_the_terminal_is(inner, pytester):
     result, _ = inner(pytester.path / "out", "--tlsm-libs", "gnutls", "--color=yes")
-    demo = next(line for line in result.outlines if "demo       4" in line)
+    demo = next(line for line in result.outlines if "demo       6" in line)
     assert demo.startswith("\x1b[31m")   # red: the group has failures
 
 
