@@ -9,7 +9,8 @@
 PYTHON ?= /usr/bin/python3
 CC ?= cc
 OPT ?= -O2 -g
-# A library is one entry here plus lib/backends/<name>.c; its pkg-config module name follows.
+# A library is one entry here plus a directory lib/backends/<name>/ (its *.c and headers, all
+# built with the library's pkg-config cflags); its pkg-config module name follows.
 LIBS := openssl gnutls
 PKG_openssl := openssl
 PKG_gnutls := gnutls
@@ -54,17 +55,20 @@ $(BUILD)/%.o: %.c $(CORE_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Per library: each lib/backends/<lib>/*.c becomes $(BUILD)/<lib>/*.o with the library's cflags,
+# rebuilt when a header of that directory changes; select.c names the backend of the binaries.
 define LIB_RULES
-$(BUILD)/$(1)/backend.o: lib/backends/$(1).c $(CORE_HDR) | $(DEPS_STAMP)
+$(1)_OBJ := $(patsubst lib/backends/$(1)/%.c,$(BUILD)/$(1)/%.o,$(wildcard lib/backends/$(1)/*.c))
+$$($(1)_OBJ): $(BUILD)/$(1)/%.o: lib/backends/$(1)/%.c $(CORE_HDR) $(wildcard lib/backends/$(1)/*.h) | $(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $$(shell pkg-config --cflags $(PKG_$(1))) -c $$< -o $$@
 $(BUILD)/$(1)/select.o: lib/backends/select.c $(CORE_HDR) | $(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) -DTLSM_BACKEND=tlsm_backend_$(1) -c $$< -o $$@
-$(BINDIR)/tlsm-client-$(1): $(BUILD)/clients/client.o $(BUILD)/$(1)/backend.o $(BUILD)/$(1)/select.o $(CORE_OBJ)
+$(BINDIR)/tlsm-client-$(1): $(BUILD)/clients/client.o $$($(1)_OBJ) $(BUILD)/$(1)/select.o $(CORE_OBJ)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(shell pkg-config --libs $(PKG_$(1))) -lpthread
-$(BINDIR)/tlsm-server-$(1): $(BUILD)/servers/server.o $(BUILD)/$(1)/backend.o $(BUILD)/$(1)/select.o $(CORE_OBJ)
+$(BINDIR)/tlsm-server-$(1): $(BUILD)/servers/server.o $$($(1)_OBJ) $(BUILD)/$(1)/select.o $(CORE_OBJ)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(shell pkg-config --libs $(PKG_$(1))) -lpthread
 endef

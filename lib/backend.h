@@ -1,7 +1,7 @@
 /* The TLS backend vtable (DESIGN §5, docs/architecture.md).
  *
  * One const struct per library, like curl's struct Curl_ssl: the core calls only through it and
- * never includes a TLS library header. A new library is one file in lib/backends/ plus one
+ * never includes a TLS library header. A new library is one directory in lib/backends/ plus one
  * Makefile line.
  *
  * Sockets are non-blocking. Every operation takes an absolute deadline (tlsm_now_ms() based) and
