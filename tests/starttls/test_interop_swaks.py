@@ -93,6 +93,10 @@ def test_swaks_without_the_test_ca_rejects_the_upgraded_session(lib, impls, pki,
     assert run.returncode != 0, out
     assert "certificate verify failed" in out and "STARTTLS attempted but failed" in out, out
     record = _record(server)
-    assert (record["error"], record["stage"]) == ("tls.cert_rejected_by_peer", "handshake"), \
-        record
+    # swaks writes its unknown_ca alert and closes at once, with the rest of our flight unread:
+    # that close is abortive (RST), and when its alert is still in the kernel's send queue the
+    # RST discards it (seen under load: the alert write in strace, never read here). Then all
+    # the server can know is that the peer went away mid-handshake.
+    assert (record["error"], record["stage"]) in (("tls.cert_rejected_by_peer", "handshake"),
+                                                  ("io.truncated", "handshake")), record
     assert record["starttls"]["upgraded"] is False
