@@ -2,6 +2,7 @@
 
 import pytest
 
+from case_files import MAIL_MODE_CASE
 from case_files import write_case_file as write
 from harness.cases import CaseFormatError, load_file
 
@@ -17,21 +18,6 @@ expect.server.ok = true
 """
 
 
-MAIL_MODE_CASE = """
-[[case]]
-id = "mail.x"
-about = "one line"
-spec = "RFC 8314"
-axes.mode = ["implicit", "starttls"]
-server.listen = "{mode_transport}://{host}:0"
-server.proto = "smtp"
-server.starttls = "{mode_server_starttls}"
-client.url = "{mode_transport}://{host}:{port}"
-client.proto = "smtp"
-client.starttls = "{mode_client_starttls}"
-expect.client.ok = true
-expect.server.ok = true
-"""
 KEY_OPTIONS = 'server.options = { local_cert = "{key_cert}", local_pk = "{key_pk}" }\n'
 
 

@@ -4,6 +4,7 @@ import textwrap
 
 import pytest
 
+from case_files import MAIL_MODE_CASE
 from harness import cases
 from harness.axes import AXIS_VALUES, HOST_FORMS, axis_placeholders, substitute, variant_id
 from harness.cases import expand, load_file
@@ -236,18 +237,10 @@ def test_each_key_is_a_server_leaf_that_differs_only_in_its_key():
 
 # ---- the mode axis --------------------------------------------------------------------------
 
-MODE_CASE = """
-[[case]]
-id = "smtp.x"
-about = "a"
-spec = "b"
-axes.mode = ["starttls", "implicit"]
-server.listen = "{mode_transport}://{host}:0"
-server.proto = "smtp"
-server.starttls = "{mode_server_starttls}"
-client.url = "{mode_transport}://{host}:{port}"
-client.proto = "smtp"
-client.starttls = "{mode_client_starttls}"
+# Listed in reverse: the axis keeps matrix order whatever order the file gives.
+MODE_CASE = MAIL_MODE_CASE.replace('id = "mail.x"', 'id = "smtp.x"').replace(
+    '["implicit", "starttls"]', '["starttls", "implicit"]').replace(
+    "expect.client.ok = true\nexpect.server.ok = true\n", """\
 expect.client = { ok = true, starttls = { offered = true, upgraded = true } }
 expect.server = { ok = true, starttls = { upgraded = true } }
 
@@ -256,7 +249,7 @@ when = { mode = "implicit" }
 reason = "no STARTTLS dialog"
 expect.client.starttls = "null"
 expect.server.starttls = "null"
-"""
+""")
 
 
 def test_mode_axis_ids_order_and_count(tmp_path):

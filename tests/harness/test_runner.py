@@ -1,61 +1,12 @@
 """run_variant end to end with fake binaries: pairing, exit codes, crashes, stray records and the
 sanitizer check (what make test-san relies on), without the C code."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-from harness import procs as procs_module
-from harness import runner
-from harness.cases import expand, load_file
-from harness.impls import Implementation
+from fakes import FakeImpl
 from harness.runner import ProcessSet, run_variant
 
-HERE = Path(__file__).parent
-
-
-class FakeImpl(Implementation):
-    name = "fake"
-    versions = frozenset({"tls1.2", "tls1.3"})
-
-    def __init__(self, server_mode="ready", client_extra=()):
-        self.server_mode, self.client_extra = server_mode, list(client_extra)
-
-    def client_argv(self, url, **kw):
-        return [sys.executable, str(HERE / "fake_client.py"), url, *self.client_extra]
-
-    def server_argv(self, listen, **kw):
-        return [sys.executable, str(HERE / "fake_server.py"), self.server_mode]
-
-
-CASE = """
-[[case]]
-id = "fake.echo"
-about = "a"
-spec = "b"
-axes = { client = ["openssl"], server = ["openssl"], host = ["127.0.0.1"] }
-restricted = "the fakes stand in for one pairing"
-server.listen = "tcp://{host}:0"
-client.url = "tcp://{host}:{port}"
-expect.client.ok = true
-expect.server.ok = true
-"""
-
-
-@pytest.fixture
-def variant(tmp_path):
-    path = tmp_path / "fake.toml"
-    path.write_text(CASE)
-    [case] = load_file(path)
-    [v] = expand(case)
-    return v
-
-
-@pytest.fixture(autouse=True)
-def quick(monkeypatch):
-    monkeypatch.setattr(procs_module, "STOP_GRACE_S", 0.5)
-    monkeypatch.setattr(runner, "SERVER_RECORD_WAIT_S", 0.5)
+pytestmark = pytest.mark.usefixtures("quick_stops")
 
 
 def run(variant, pki, **fake):

@@ -3,27 +3,13 @@ line serves many cases, each case sees only its own records, a server that dies 
 cases that need it, and what only a stop can show comes back as session problems."""
 
 import sys
-from pathlib import Path
 
 import pytest
 
-from harness import procs as procs_module
 from harness import runner
-from harness.cases import expand, load_file
 from harness.runner import ProcessSet, run_variant
 from harness.server_pool import ServerPool
-from test_runner import CASE, FakeImpl
-
-HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def variant(tmp_path):
-    path = tmp_path / "fake.toml"
-    path.write_text(CASE)
-    [case] = load_file(path)
-    [v] = expand(case)
-    return v
+from fakes import FakeImpl
 
 
 @pytest.fixture
@@ -33,10 +19,7 @@ def pool():
     pool.close()
 
 
-@pytest.fixture(autouse=True)
-def quick(monkeypatch):
-    monkeypatch.setattr(procs_module, "STOP_GRACE_S", 0.5)
-    monkeypatch.setattr(runner, "SERVER_RECORD_WAIT_S", 0.5)
+pytestmark = pytest.mark.usefixtures("quick_stops")
 
 
 def run(variant, pki, pool, **fake):
