@@ -1,4 +1,5 @@
-"""Persistent `--batch` clients (opt-in: `harness run --batch`, pytest `--tlsm-batch`).
+"""Persistent `--batch` clients (the default for case tests; `harness run --isolated`, pytest
+`--tlsm-isolated`, turns them off).
 
 A client process per binary per pytest process takes one case per stdin line and answers with
 one record per line (docs/result-record.md, "--batch"), so a case test pays for a connection,
@@ -12,8 +13,8 @@ handled by running the client on its own as before:
 
 The exit status of a batch line is the one the client would have exited with, derived from the
 record as the client does (clients/client.c, exit_code_for): 0 ok, 3 config.unsupported, else 1.
-Sanitizer reports that only come at exit (leaks) are not per test here, so `make test-san` does
-not use batch mode."""
+Sanitizer reports that only come at exit (leaks) are not per test here, so `make test-san` runs
+isolated."""
 
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ class BatchPool:
         self.clients.clear()
 
 
-# The pool of this process while batch mode is on (harness/reports/plugin.py turns it on).
+# The pool of this process unless the run is isolated (harness/reports/plugin.py sets it up).
 _pool: BatchPool | None = None
 
 
