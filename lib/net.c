@@ -296,3 +296,21 @@ long tlsm_recv_some(int fd, void *buf, size_t len, int64_t deadline_ms, tlsm_err
             return tlsm_fail(e, TLSM_E_IO_FAILED, TLSM_STAGE_IO, "poll: %s", strerror(errno));
     }
 }
+
+/* ------------------------------------------------------------ after an alert */
+
+#define ALERT_LINGER_MS 300
+
+void tlsm_linger_after_alert(int fd)
+{
+    shutdown(fd, SHUT_WR);
+    int64_t deadline = tlsm_now_ms() + ALERT_LINGER_MS;
+    unsigned char sink[4096];
+    for (int i = 0; i < 256; i++) { /* bounded even against a peer that keeps sending */
+        ssize_t n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return;
+        if (n < 0 && tlsm_wait_fd(fd, POLLIN, deadline) <= 0)
+            return;
+    }
+}

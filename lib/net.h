@@ -39,6 +39,13 @@ int tlsm_connect(const tlsm_url *url, const tlsm_resolve_map *map, int64_t deadl
  * name without the system resolver. Returns the fd or -1 with listen.failed / resolve.failed. */
 int tlsm_listen(const tlsm_url *url, const tlsm_resolve_map *map, tlsm_error *e);
 
+/* After sending a fatal alert: half-close, then read and discard what the peer still sends
+ * until it closes, for at most 300 ms. Closing with unread input makes the kernel send RST
+ * instead of FIN, and an RST can destroy the alert in the peer's receive queue before the peer
+ * reads it: the peer would report io.truncated or io.reset instead of the alert's class. Our
+ * FIN goes first, so a peer doing the same after its own alert does not wait for us. */
+void tlsm_linger_after_alert(int fd);
+
 /* Local / peer port of a socket, 0 when unknown. */
 int tlsm_local_port(int fd);
 int tlsm_peer_port(int fd);

@@ -1,8 +1,10 @@
 /* The --resolve map (tlsm_resolve_map_add) and listening on a name through it (tlsm_listen):
- * what the server's --resolve and the matrix's name host form rely on. Loopback only; the one
+ * what the server's --resolve and the matrix's name host form rely on; and the linger after a
+ * fatal alert that both backends use (tlsm_linger_after_alert). Loopback only; the one
  * name looked up by the system is under the reserved .invalid TLD (RFC 6761 §6.4). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -136,10 +138,74 @@ static void test_a_name_outside_the_map_goes_to_the_system(void)
     unit_context(NULL);
 }
 
+/* A connected loopback pair: *client from tlsm_connect, the return value from accept. */
+static int connected_pair(int *client)
+{
+    char addr[INET6_ADDRSTRLEN];
+    tlsm_error e;
+    int lfd = listen_on("tcp://127.0.0.1:0", NULL, addr, sizeof addr, &e);
+    *client = -1;
+    if (!UNIT_CHECK(lfd >= 0, "did not listen: %s", e.detail))
+        return -1;
+    tlsm_url u;
+    tlsm_url_parse("tcp://127.0.0.1", tlsm_local_port(lfd), TLSM_URL_CONNECT, &u, &e);
+    *client = tlsm_connect(&u, NULL, tlsm_now_ms() + 2000, &e);
+    int server = *client >= 0 ? accept(lfd, NULL, NULL) : -1;
+    close(lfd);
+    UNIT_CHECK(server >= 0, "no connection: %s", e.detail);
+    return server;
+}
+
+/* recv after waiting at most 2 s for something to read (a FIN counts): -2 when nothing came. */
+static int recv_within(int fd, char *buf, size_t len)
+{
+    if (tlsm_wait_fd(fd, POLLIN, tlsm_now_ms() + 2000) <= 0)
+        return -2;
+    return (int)recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+static void test_linger_reads_what_the_peer_still_sends_and_sends_fin(void)
+{
+    int client, server = connected_pair(&client);
+    if (server < 0) {
+        if (client >= 0)
+            close(client);
+        return;
+    }
+    /* The peer still sends (a TLS 1.3 server's tickets, say), then closes its side. */
+    UNIT_EQ_INT((int)send(client, "unread", 6, 0), 6);
+    shutdown(client, SHUT_WR);
+    tlsm_linger_after_alert(server);
+    /* Nothing unread was left behind, so our close is a FIN, and our FIN came first. */
+    char buf[8];
+    UNIT_EQ_INT((int)recv(server, buf, sizeof buf, MSG_DONTWAIT), 0);
+    UNIT_EQ_INT(recv_within(client, buf, sizeof buf), 0);
+    close(server);
+    close(client);
+}
+
+static void test_linger_is_bounded_when_the_peer_stays(void)
+{
+    int client, server = connected_pair(&client);
+    if (server < 0) {
+        if (client >= 0)
+            close(client);
+        return;
+    }
+    /* The peer neither sends nor closes: the linger must still end (after its 300 ms). */
+    tlsm_linger_after_alert(server);
+    char buf[8];
+    UNIT_EQ_INT(recv_within(client, buf, sizeof buf), 0); /* it half-closed all the same */
+    close(server);
+    close(client);
+}
+
 UNIT_MAIN("net")
 {
     test_map_entries();
     test_map_is_bounded();
     test_listen_on_a_name_through_the_map();
     test_a_name_outside_the_map_goes_to_the_system();
+    test_linger_reads_what_the_peer_still_sends_and_sends_fin();
+    test_linger_is_bounded_when_the_peer_stays();
 }

@@ -13,7 +13,6 @@
 #include "net.h"
 
 #define ALERT_DEADLINE_MS 1000 /* how long a best-effort alert may take to go out */
-#define LINGER_MS 300          /* how long we wait for the peer to close after our alert */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Transport: non-blocking socket I/O through our own push/pull                               */
@@ -90,25 +89,6 @@ static int wait_io(tlsm_conn *c, int64_t deadline_ms, tlsm_stage stage, const ch
     return tlsm_fail(e, TLSM_E_IO_FAILED, stage, "poll: %s", strerror(errno));
 }
 
-/* After our fatal alert: read and discard what the peer still sends until it closes, briefly.
- * Closing a socket with unread input makes the kernel send RST instead of FIN, and an RST can
- * destroy our alert in the peer's receive queue (or fail the peer's pending write) before the
- * peer reads it: the peer would report io.reset instead of the alert. Our FIN goes first, so
- * that a peer doing the same after its own alert does not wait for us until LINGER_MS. */
-static void linger_for_peer(tlsm_conn *c)
-{
-    shutdown(c->fd, SHUT_WR);
-    int64_t deadline = tlsm_now_ms() + LINGER_MS;
-    unsigned char sink[4096];
-    for (int i = 0; i < 256; i++) {
-        ssize_t n = recv(c->fd, sink, sizeof sink, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-            return;
-        if (n < 0 && tlsm_wait_fd(c->fd, POLLIN, deadline) <= 0)
-            return;
-    }
-}
-
 /* Best effort: a fatal alert so the peer learns why, bounded by a short deadline. */
 void send_alert(tlsm_conn *c, gnutls_alert_description_t desc)
 {
@@ -120,7 +100,7 @@ void send_alert(tlsm_conn *c, gnutls_alert_description_t desc)
         if (tlsm_wait_fd(c->fd, POLLOUT, deadline) <= 0)
             break;
     }
-    linger_for_peer(c);
+    tlsm_linger_after_alert(c->fd);
 }
 
 /* ------------------------------------------------------------------------------------------ */

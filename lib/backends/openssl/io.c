@@ -12,7 +12,6 @@
 #include "internal.h"
 #include "net.h"
 
-#define LINGER_MS 300 /* how long we wait for the peer to close after our fatal alert */
 
 /* Waits for what libssl asked for (WANT_READ / WANT_WRITE) or fails at the deadline. */
 static int wait_for_socket(tlsm_conn *c, int ssl_error, int64_t deadline_ms, tlsm_stage stage,
@@ -34,26 +33,6 @@ static int wants_io(int ssl_error)
     return ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE;
 }
 
-/* After our fatal alert: read and discard what the peer still sends until it closes, briefly.
- * Closing a socket with unread input (a TLS 1.3 server's tickets, a client's first data) makes
- * the kernel send RST instead of FIN, and an RST can destroy our alert in the peer's receive
- * queue before the peer reads it: the peer would report io.truncated or io.reset instead of the
- * alert's class. Our FIN goes first, so that a peer doing the same after its own alert does
- * not wait for us until LINGER_MS. The GnuTLS backend does the same (linger_for_peer). */
-static void linger_for_peer(tlsm_conn *c)
-{
-    shutdown(c->fd, SHUT_WR);
-    int64_t deadline = tlsm_now_ms() + LINGER_MS;
-    unsigned char sink[4096];
-    for (int i = 0; i < 256; i++) {
-        ssize_t n = recv(c->fd, sink, sizeof sink, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-            return;
-        if (n < 0 && tlsm_wait_fd(c->fd, POLLIN, deadline) <= 0)
-            return;
-    }
-}
-
 int ossl_handshake(tlsm_conn *c, int64_t deadline_ms, tlsm_error *e)
 {
     for (;;) {
@@ -67,7 +46,7 @@ int ossl_handshake(tlsm_conn *c, int64_t deadline_ms, tlsm_error *e)
         if (!wants_io(ssl_error)) {
             int rc = fail_from_ssl(c, TLSM_STAGE_HANDSHAKE, ssl_error, saved_errno, e);
             if (c->alert_sent != NO_ALERT)
-                linger_for_peer(c);
+                tlsm_linger_after_alert(c->fd);
             return rc;
         }
         if (wait_for_socket(c, ssl_error, deadline_ms, TLSM_STAGE_HANDSHAKE, "the handshake", e) != 0)
