@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
+
 /* The digests both libraries compute, with their sizes; the first three are also the ones a bare
  * hex string can name by its length, as in PHP. */
 static const struct {
@@ -12,17 +14,6 @@ static const struct {
     {"md5", 16}, {"sha1", 20}, {"sha256", 32}, {"sha224", 28}, {"sha384", 48}, {"sha512", 64},
 };
 #define N_DIGESTS (sizeof digests / sizeof digests[0])
-
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 static int bad(tlsm_error *e, const char *text, const char *why)
 {
@@ -38,7 +29,8 @@ static int named_digest(const char *text, const char **hex)
 {
     const char *colon = strchr(text, ':');
     size_t n = colon ? (size_t)(colon - text) : 0;
-    if (colon == NULL || (n == 2 && hex_value(text[0]) >= 0 && hex_value(text[1]) >= 0))
+    if (colon == NULL ||
+        (n == 2 && tlsm_hex_value(text[0]) >= 0 && tlsm_hex_value(text[1]) >= 0))
         return NO_NAME;
     for (size_t i = 0; i < N_DIGESTS; i++) {
         if (strlen(digests[i].name) == n && strncasecmp(text, digests[i].name, n) == 0) {
@@ -57,7 +49,7 @@ static int read_hex(const char *hex, tlsm_fingerprint *out)
             p++;
             continue;
         }
-        int hi = hex_value(p[0]), lo = hi < 0 ? -1 : hex_value(p[1]);
+        int hi = tlsm_hex_value(p[0]), lo = hi < 0 ? -1 : tlsm_hex_value(p[1]);
         if (lo < 0 || out->len >= TLSM_FINGERPRINT_MAX)
             return -1;
         out->digest[out->len++] = (unsigned char)(hi << 4 | lo);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 /* ------------------------------------------------------------------ writer */
 
 static void jw_reserve(tlsm_jw *w, size_t more)
@@ -167,23 +169,12 @@ static void skip_space(reader *r)
         r->p++;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Appends the UTF-8 form of a \uXXXX escape (surrogate pairs joined). */
 static int read_unicode_escape(reader *r, char *out, size_t *n)
 {
     unsigned cp = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hex_value(r->p[i]);
+        int h = tlsm_hex_value(r->p[i]);
         if (h < 0)
             return read_fail(r, "bad \\u escape in a string");
         cp = cp * 16 + (unsigned)h;
@@ -192,7 +183,7 @@ static int read_unicode_escape(reader *r, char *out, size_t *n)
     if (cp >= 0xD800 && cp <= 0xDBFF && r->p[0] == '\\' && r->p[1] == 'u') {
         unsigned low = 0;
         for (int i = 0; i < 4; i++) {
-            int h = hex_value(r->p[2 + i]);
+            int h = tlsm_hex_value(r->p[2 + i]);
             if (h < 0)
                 return read_fail(r, "bad \\u escape in a string");
             low = low * 16 + (unsigned)h;

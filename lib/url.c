@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
+
 /* Longest textual IPv6 address (an IPv4-mapped one): "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255". */
 #define IPV6_TEXT_MAX 45
 #define IPV4_TEXT_MAX 15
@@ -169,11 +171,6 @@ static span span_between(size_t from, size_t to)
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static int is_hex_digit(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static int is_alnum(char c)
@@ -429,7 +426,7 @@ static int ends_in_number(const parser *p, span host)
         return 0;
     size_t i = start;
     if (end - start >= 2 && p->in[i] == '0' && (p->in[i + 1] == 'x' || p->in[i + 1] == 'X')) {
-        for (i += 2; i < end && is_hex_digit(p->in[i]); i++)
+        for (i += 2; i < end && tlsm_hex_value(p->in[i]) >= 0; i++)
             ;
         return i == end;
     }
