@@ -158,6 +158,15 @@ def _close_pipes(proc: subprocess.Popen) -> None:
                 pass
 
 
+OUTPUT_TAIL = 2000   # characters of a child's stderr or output quoted in a failure report
+
+
+def output_tail(text: str) -> str:
+    """The end of a child's output, stripped, for a failure report."""
+    text = text.strip()
+    return text if len(text) <= OUTPUT_TAIL else "…" + text[-OUTPUT_TAIL:]
+
+
 def describe_exit(returncode: int | None) -> str:
     if returncode is None:
         return "still running"

@@ -13,18 +13,12 @@ from .cases import Variant
 from .impls import DEFAULT_TIMEOUT_MS, Implementation
 from .pki import Pki
 from .procs import (CLIENT_SLACK_S, ClientHang, ClientRun, ServerProcess, ServerStartError,
-                    ToolProcess, describe_exit, run_client, sanitizer_reports)
+                    ToolProcess, describe_exit, output_tail, run_client, sanitizer_reports)
 from .server_pool import ServerLease, SharedServerDied
 
 # How long to wait for the server's record of a TCP connection after the client has exited
 # (the server writes it when it has seen the connection end).
 SERVER_RECORD_WAIT_S = 5.0
-STDERR_TAIL = 2000
-
-
-def _tail(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= STDERR_TAIL else "…" + text[-STDERR_TAIL:]
 
 
 class ProcessSet:
@@ -104,7 +98,7 @@ class ProcessSet:
                          f"stopped: {describe_exit(server.returncode)}"
                          f"{' after ' + ', '.join(server.stop_steps) if server.stop_steps else ''}")
             if server.stderr.strip():
-                parts.append("  stderr: " + _tail(server.stderr))
+                parts.append("  stderr: " + output_tail(server.stderr))
         for lease in self.shared:
             server, stderr = lease.server, lease.output()[2]
             parts.append(f"server (shared: started by {lease.shared_by}; this is its use "
@@ -112,15 +106,15 @@ class ProcessSet:
                          f"  ready: {server.ready.url if server.ready else '(none)'}; "
                          f"now: {describe_exit(server.proc.poll())}")
             if stderr.strip():
-                parts.append("  stderr during this case: " + _tail(stderr))
+                parts.append("  stderr during this case: " + output_tail(stderr))
         for run in self.clients:
             status = "hung" if isinstance(run, ClientHang) else describe_exit(run.returncode)
             parts.append(f"client: {shlex.join(run.argv)}\n  {status}")
             if run.stderr.strip():
-                parts.append("  stderr: " + _tail(run.stderr))
+                parts.append("  stderr: " + output_tail(run.stderr))
         for tool in self.tools:
             parts.append(f"tool: {shlex.join(tool.argv)}\n  {describe_exit(tool.returncode)}\n"
-                         f"  output: {_tail(tool.output)}")
+                         f"  output: {output_tail(tool.output)}")
         return "\n".join(parts)
 
 

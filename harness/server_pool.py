@@ -18,9 +18,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from .procs import OutputMarks, ServerProcess, describe_exit, sanitizer_reports
-
-STDERR_TAIL = 1500
+from .procs import OutputMarks, ServerProcess, describe_exit, output_tail, sanitizer_reports
 
 
 class SharedServerDied(RuntimeError):
@@ -75,8 +73,7 @@ class ServerPool:
     @staticmethod
     def _death_notice(shared: _Shared) -> str:
         server = shared.server
-        stderr = server.stderr.strip()
-        tail = ("…" + stderr[-STDERR_TAIL:]) if len(stderr) > STDERR_TAIL else stderr
+        tail = output_tail(server.stderr)
         return (f"the shared server for this configuration has exited "
                 f"({describe_exit(server.proc.returncode)}); it was started by "
                 f"{shared.started_by}, last used by {shared.last_used_by} ({shared.uses} "
